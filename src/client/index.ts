@@ -1,0 +1,4 @@
+export * from './client.ts';
+export * from './in-process.ts';
+export * from './tcp.ts';
+export * from './transport.ts';

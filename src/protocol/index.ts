@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './framing.ts';
+export * from './messages.ts';

@@ -1,0 +1,525 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { InvalidOptionError } from '../protocol/errors.ts';
+import { REQUEST_SIZE_MAX } from '../protocol/framing.ts';
+import type { Json, JsonObject, Response } from '../protocol/messages.ts';
+import { checkFields, pythonTruthy } from './checks.ts';
+import type { Game, GameDefinition } from './games/game.ts';
+import { defaultGames, type GameRegistry } from './games/registry.ts';
+import { randomSeed, SeededRng } from './rng.ts';
+
+/** Options of the embedded server's request handling (no sockets involved). */
+export interface FrameworkOptions {
+  /** The games sessions can be started of; default: TicTacToe, Yahtzee, Echo, Chat. */
+  games?: GameRegistry;
+  /** Makes first players and dice reproducible: each session draws from a generator seeded with this and its name. */
+  seed?: string | number;
+  /** How long a join waits for the session to fill (reference: 1000 s). */
+  joinTimeoutMs?: number;
+  /** A session idle for longer than this is deleted (reference: 1000 s). */
+  sessionTimeoutMs?: number;
+  /** How often idle sessions are looked for; default: `sessionTimeoutMs`, as the reference. */
+  cleanupIntervalMs?: number;
+  /** At most this many sessions at once; starting another is refused. */
+  maxSessions?: number;
+  /** At most this many blocked requests (joins waiting for players, long-polling states) at once. */
+  maxWaiting?: number;
+  /** Announced to clients as `request_size_max`; the socket layer enforces it. */
+  requestSizeMax?: number;
+  /** Called on session start and end, and per request when `verbose` listeners want it. */
+  onEvent?: (event: ServerEvent) => void;
+}
+
+/** What the server reports about its sessions. */
+export type ServerEvent =
+  | { type: 'session-start'; game: string; session: string; players: number }
+  | {
+      type: 'session-end';
+      game: string;
+      session: string;
+      reason: 'overwritten' | 'timed-out' | 'join-timeout' | 'shutdown';
+      games: number;
+      moves: number;
+    }
+  | { type: 'request'; request: string; status: Response['status']; ms: number };
+
+/** Lets a caller give up on a pending request (the socket closed, say); the server then answers nothing. */
+export interface HandleContext {
+  signal?: AbortSignal;
+}
+
+/** What `handle` resolves to when the caller gave up before an answer existed. */
+export const NO_RESPONSE = null;
+
+const DEFAULTS = {
+  joinTimeoutMs: 1_000_000,
+  sessionTimeoutMs: 1_000_000,
+  maxSessions: 10_000,
+  maxWaiting: 10_000,
+  requestSizeMax: REQUEST_SIZE_MAX,
+};
+
+const AUTO = 'auto';
+
+type Respond = (response: Response | null) => void;
+
+interface StateWaiter {
+  playerId: number;
+  respond: Respond;
+  cleanup: () => void;
+}
+
+interface JoinWaiter {
+  respond: Respond;
+  data: JsonObject;
+  cleanup: () => void;
+}
+
+function ok(data: Json): Response {
+  return { status: 'ok', data };
+}
+
+function fail(message: string): Response {
+  return { status: 'error', message: `framework: ${message}` };
+}
+
+/** Observers are separate readers: reader ids are player ids, and -1 - id for the observer of id. */
+function readerOf(playerId: number, observer: boolean): number {
+  return observer ? -1 - playerId : playerId;
+}
+
+class Session {
+  readonly def: GameDefinition;
+  readonly name: string;
+  readonly players: number;
+  readonly rng: SeededRng;
+  readonly keys: Buffer[] = [];
+  readonly names: string[] = [];
+  game: Game;
+  /** Bumped on every change; a reader has an unseen change when its last seen version is older. */
+  version = 0;
+  readonly seen = new Map<number, number>();
+  /** Readers that get the previous game's final state once more after a restart. */
+  readonly replay = new Map<number, Game>();
+  readonly stateWaiters = new Map<number, StateWaiter>();
+  readonly joinWaiters: JoinWaiter[] = [];
+  lastAccess = Date.now();
+  joinTimer: NodeJS.Timeout | undefined;
+  gamesPlayed = 1;
+  moves = 0;
+
+  constructor(def: GameDefinition, name: string, players: number, seed: string) {
+    this.def = def;
+    this.name = name;
+    this.players = players;
+    this.rng = new SeededRng(`${seed}\u0000${def.name}\u0000${name}`);
+    this.game = def.create(players, this.rng);
+  }
+
+  get full(): boolean {
+    return this.keys.length === this.players;
+  }
+
+  keyValid(playerId: number, key: string): boolean {
+    const expected = this.keys[playerId];
+    if (expected === undefined) return false;
+    const given = Buffer.from(key, 'utf8');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  currentPlayers(game: Game): number[] {
+    return game.gameOver() ? [] : [...game.currentPlayers()];
+  }
+
+  assemble(game: Game, playerId: number): JsonObject {
+    const state = game.state(playerId);
+    state.current = this.currentPlayers(game);
+    state.gameover = game.gameOver();
+    return state;
+  }
+
+  /** Answers every blocked state request after a change, each with what its reader is due. */
+  changed(): void {
+    this.version++;
+    this.lastAccess = Date.now();
+    if (this.stateWaiters.size === 0) return;
+    const waiters = [...this.stateWaiters.entries()];
+    this.stateWaiters.clear();
+    for (const [reader, waiter] of waiters) {
+      waiter.cleanup();
+      waiter.respond(ok(this.read(reader, waiter.playerId)));
+    }
+  }
+
+  /** The state a reader is due now, marking it seen. */
+  read(reader: number, playerId: number): JsonObject {
+    const previous = this.replay.get(reader);
+    if (previous) {
+      this.replay.delete(reader);
+      return this.assemble(previous, playerId);
+    }
+    this.seen.set(reader, this.version);
+    this.lastAccess = Date.now();
+    return this.assemble(this.game, playerId);
+  }
+
+  hasUnseen(reader: number): boolean {
+    return this.replay.has(reader) || (this.seen.get(reader) ?? -1) < this.version;
+  }
+
+  /** Answers every blocked request with an error; the session is going away. */
+  end(message: string): void {
+    clearTimeout(this.joinTimer);
+    const response: Response = { status: 'error', message };
+    for (const waiter of this.stateWaiters.values()) {
+      waiter.cleanup();
+      waiter.respond(response);
+    }
+    this.stateWaiters.clear();
+    for (const waiter of this.joinWaiters.splice(0)) {
+      waiter.cleanup();
+      waiter.respond(response);
+    }
+  }
+}
+
+/**
+ * The embedded game server's request handling, wire-compatible with the
+ * reference server: sessions, joins, moves, long-polled states, restarts and
+ * observers. It has no sockets: `GameServer` feeds it from TCP or TLS, and
+ * the in-process transport calls `handle` directly.
+ */
+export class GameFramework {
+  readonly games: GameRegistry;
+  readonly seed: string;
+  readonly requestSizeMax: number;
+  private readonly options: Required<Omit<FrameworkOptions, 'games' | 'seed' | 'onEvent' | 'cleanupIntervalMs'>>;
+  private readonly onEvent: ((event: ServerEvent) => void) | undefined;
+  private readonly sessions = new Map<string, Session>();
+  private readonly autoTokens = new Map<string, string>();
+  private nextAutoToken = 0;
+  private waiting = 0;
+  private closed = false;
+  private readonly cleanupTimer: NodeJS.Timeout;
+
+  constructor(options: FrameworkOptions = {}) {
+    for (const key of ['joinTimeoutMs', 'sessionTimeoutMs', 'cleanupIntervalMs', 'maxSessions', 'maxWaiting', 'requestSizeMax'] as const) {
+      const value = options[key];
+      if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+        throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${String(value)}`);
+      }
+    }
+    this.games = options.games ?? defaultGames();
+    this.seed = options.seed === undefined ? randomSeed() : String(options.seed);
+    this.options = {
+      joinTimeoutMs: options.joinTimeoutMs ?? DEFAULTS.joinTimeoutMs,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
+      maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
+      maxWaiting: options.maxWaiting ?? DEFAULTS.maxWaiting,
+      requestSizeMax: options.requestSizeMax ?? DEFAULTS.requestSizeMax,
+    };
+    this.requestSizeMax = this.options.requestSizeMax;
+    this.onEvent = options.onEvent;
+    const interval = options.cleanupIntervalMs ?? this.options.sessionTimeoutMs;
+    this.cleanupTimer = setInterval(() => this.cleanUp(), interval);
+    this.cleanupTimer.unref();
+  }
+
+  /** Number of live sessions. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Number of requests blocked in join or state. */
+  get waitingCount(): number {
+    return this.waiting;
+  }
+
+  /**
+   * Answers one request (the parsed JSON the client sent). Resolves to the
+   * response, or to `NO_RESPONSE` when `ctx.signal` aborted while it waited.
+   */
+  handle(request: unknown, ctx: HandleContext = {}): Promise<Response | null> {
+    if (request === null || typeof request !== 'object' || Array.isArray(request) || !('type' in request)) {
+      return Promise.resolve(fail('no request type specified'));
+    }
+    if (this.closed) return Promise.resolve({ status: 'error', message: 'server: shutting down' });
+    const req = request as JsonObject;
+    switch (req.type) {
+      case 'join':
+        return this.join(req, ctx);
+      case 'move':
+        return Promise.resolve(this.move(req));
+      case 'state':
+        return this.state(req, ctx);
+      case 'observe':
+        return Promise.resolve(this.observe(req));
+      case 'restart':
+        return Promise.resolve(this.restart(req));
+      default:
+        return Promise.resolve(fail('invalid request type'));
+    }
+  }
+
+  /** Answers every pending request with `server: shutting down` and refuses new ones. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.cleanupTimer);
+    for (const [id, session] of this.sessions) {
+      this.sessions.delete(id);
+      this.endSession(session, 'shutdown', 'server: shutting down');
+    }
+  }
+
+  /** Deletes sessions idle for longer than the session timeout; runs on a timer, callable for tests. */
+  cleanUp(now = Date.now()): void {
+    for (const [id, session] of this.sessions) {
+      if (session.full && session.lastAccess + this.options.sessionTimeoutMs < now) {
+        this.sessions.delete(id);
+        this.endSession(session, 'timed-out', 'framework: game session has timed out');
+      }
+    }
+  }
+
+  private join(req: JsonObject, ctx: HandleContext): Promise<Response | null> {
+    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['players', 'int?'], ['name', 'str']]);
+    if (err) return Promise.resolve(fail(err));
+    const gameName = req.game as string;
+    let token: string | null = req.session as string;
+    const players = req.players === null ? null : Number(req.players);
+    let name = req.name as string;
+
+    const def = this.games.get(gameName);
+    if (!def) return Promise.resolve(fail('no such game'));
+    if (token.startsWith(AUTO) && token.length > AUTO.length) {
+      return Promise.resolve(fail("token must not start with reserved prefix 'auto'"));
+    }
+    if (token === AUTO) {
+      token = this.autoToken(gameName, players);
+      name = ''; // auto sessions have no observers, so names are not kept
+    }
+    const session = token === null ? undefined : this.sessions.get(sessionId(gameName, token));
+
+    if (session && !session.full) return this.joinSession(session, name, ctx);
+    if (!session && !players) {
+      return Promise.resolve(fail('no such game session; provide the number of players to start one'));
+    }
+    if (session && session.full && !players) return Promise.resolve(fail('game session already full'));
+    return this.startSession(def, token as string, players as number, name, ctx);
+  }
+
+  private autoToken(gameName: string, players: number | null): string | null {
+    const existing = this.autoTokens.get(gameName);
+    if (existing !== undefined) return existing;
+    if (!players) return null;
+    const token = `${AUTO}-${this.nextAutoToken++}`;
+    this.autoTokens.set(gameName, token);
+    return token;
+  }
+
+  private startSession(
+    def: GameDefinition,
+    token: string,
+    players: number,
+    name: string,
+    ctx: HandleContext,
+  ): Promise<Response | null> {
+    if (players > def.maxPlayers || players < def.minPlayers) return Promise.resolve(fail('invalid number of players'));
+    const id = sessionId(def.name, token);
+    const old = this.sessions.get(id);
+    if (old) {
+      this.sessions.delete(id);
+      this.endSession(old, 'overwritten', 'framework: game session was overwritten');
+    } else if (this.sessions.size >= this.options.maxSessions) {
+      return Promise.resolve({ status: 'error', message: `server: too many game sessions (limit ${this.options.maxSessions})` });
+    }
+    const session = new Session(def, token, players, this.seed);
+    this.sessions.set(id, session);
+    session.joinTimer = setTimeout(() => this.joinTimedOut(id, session), this.options.joinTimeoutMs);
+    session.joinTimer.unref();
+    return this.joinSession(session, name, ctx);
+  }
+
+  private joinSession(session: Session, name: string, ctx: HandleContext): Promise<Response | null> {
+    if (name !== '' && session.names.includes(name)) return Promise.resolve(fail('name already in use'));
+    if (!session.full && this.waiting >= this.options.maxWaiting && session.keys.length + 1 < session.players) {
+      return Promise.resolve({ status: 'error', message: `server: too many waiting requests (limit ${this.options.maxWaiting})` });
+    }
+    const playerId = session.keys.length;
+    const key = randomBytes(16).toString('base64url');
+    session.keys.push(Buffer.from(key, 'utf8'));
+    session.names.push(name);
+    const data: JsonObject = {
+      player_id: playerId,
+      key,
+      session: session.name,
+      request_size_max: this.options.requestSizeMax,
+    };
+    if (session.full) {
+      clearTimeout(session.joinTimer);
+      if (this.autoTokens.get(session.def.name) === session.name) this.autoTokens.delete(session.def.name);
+      session.lastAccess = Date.now();
+      this.emit({ type: 'session-start', game: session.def.name, session: session.name, players: session.players });
+      for (const waiter of session.joinWaiters.splice(0)) {
+        waiter.cleanup();
+        waiter.respond(ok(waiter.data));
+      }
+      return Promise.resolve(ok(data));
+    }
+    return new Promise((resolve) => {
+      const waiter: JoinWaiter = { respond: resolve, data, cleanup: () => {} };
+      this.trackWaiter(waiter, ctx, () => {
+        const i = session.joinWaiters.indexOf(waiter);
+        if (i >= 0) session.joinWaiters.splice(i, 1);
+      });
+      session.joinWaiters.push(waiter);
+    });
+  }
+
+  private joinTimedOut(id: string, session: Session): void {
+    if (session.full) return;
+    if (this.sessions.get(id) === session) this.sessions.delete(id);
+    if (this.autoTokens.get(session.def.name) === session.name) this.autoTokens.delete(session.def.name);
+    this.endSession(session, 'join-timeout', 'framework: timeout while waiting for others to join');
+  }
+
+  private move(req: JsonObject): Response {
+    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str'], ['move', 'dict']]);
+    if (err) return fail(err);
+    const found = this.lookup(req);
+    if ('status' in found) return found;
+    const session = found;
+    const playerId = Number(req.player_id);
+    if (session.game.gameOver()) return fail('game has ended');
+    if (!session.keyValid(playerId, req.key as string)) return fail('invalid key');
+    if (!session.game.currentPlayers().includes(playerId)) return fail('not your turn');
+    let result: Json | null | undefined;
+    try {
+      result = session.game.move(req.move as JsonObject, playerId);
+    } catch {
+      return fail('internal error');
+    }
+    session.moves++;
+    session.changed();
+    if (!pythonTruthy(result)) return ok(null);
+    return { status: 'illegalmove', message: typeof result === 'string' ? `game: ${result}` : (result as Json) };
+  }
+
+  private state(req: JsonObject, ctx: HandleContext): Promise<Response | null> {
+    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str'], ['observer', 'bool']]);
+    if (err) return Promise.resolve(fail(err));
+    const found = this.lookup(req);
+    if ('status' in found) return Promise.resolve(found);
+    const session = found;
+    const playerId = Number(req.player_id);
+    if (!session.keyValid(playerId, req.key as string)) return Promise.resolve(fail('invalid key'));
+    const reader = readerOf(playerId, req.observer as boolean);
+    if (session.hasUnseen(reader)) return Promise.resolve(ok(session.read(reader, playerId)));
+
+    const previous = session.stateWaiters.get(reader);
+    if (previous) {
+      // Two long polls for one reader: the newer one is the one its client still waits for.
+      session.stateWaiters.delete(reader);
+      previous.cleanup();
+      previous.respond(fail('state request superseded by a newer one for the same reader'));
+    } else if (this.waiting >= this.options.maxWaiting) {
+      return Promise.resolve({ status: 'error', message: `server: too many waiting requests (limit ${this.options.maxWaiting})` });
+    }
+    return new Promise((resolve) => {
+      const waiter: StateWaiter = { playerId, respond: resolve, cleanup: () => {} };
+      this.trackWaiter(waiter, ctx, () => {
+        if (session.stateWaiters.get(reader) === waiter) session.stateWaiters.delete(reader);
+      });
+      session.stateWaiters.set(reader, waiter);
+    });
+  }
+
+  private observe(req: JsonObject): Response {
+    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['name', 'str']]);
+    if (err) return fail(err);
+    if (req.session === AUTO) return fail('observer mode not available for auto-join sessions');
+    const found = this.lookup(req);
+    if ('status' in found) return found;
+    const session = found;
+    if (!session.full) return fail('game has not yet started');
+    const playerId = req.name === '' ? -1 : session.names.indexOf(req.name as string);
+    const key = session.keys[playerId];
+    if (!key) return fail('no such player');
+    return ok({ player_id: playerId, key: key.toString('utf8') });
+  }
+
+  private restart(req: JsonObject): Response {
+    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str']]);
+    if (err) return fail(err);
+    const found = this.lookup(req);
+    if ('status' in found) return found;
+    const session = found;
+    const playerId = Number(req.player_id);
+    if (!session.keyValid(playerId, req.key as string)) return fail('invalid key');
+    const old = session.game;
+    if (old.gameOver()) {
+      // Everyone but the restarting player learns how the old game ended, observers included.
+      session.replay.clear();
+      for (let id = 0; id < session.players; id++) {
+        if (id !== playerId) session.replay.set(readerOf(id, false), old);
+        session.replay.set(readerOf(id, true), old);
+      }
+    }
+    session.game = session.def.create(session.players, session.rng);
+    session.gamesPlayed++;
+    session.changed();
+    return ok(null);
+  }
+
+  private lookup(req: JsonObject): Session | Response {
+    if (!this.games.get(req.game as string)) return fail('no such game');
+    const session = this.sessions.get(sessionId(req.game as string, req.session as string));
+    return session ?? fail('no such game session');
+  }
+
+  /** Counts a blocked request, and forgets it without an answer if the caller aborts. */
+  private trackWaiter(waiter: { respond: Respond; cleanup: () => void }, ctx: HandleContext, remove: () => void): void {
+    this.waiting++;
+    const respond = waiter.respond;
+    let done = false;
+    const signal = ctx.signal;
+    const onAbort = (): void => {
+      remove();
+      waiter.cleanup();
+      respond(NO_RESPONSE);
+    };
+    waiter.cleanup = () => {
+      if (done) return;
+      done = true;
+      this.waiting--;
+      signal?.removeEventListener('abort', onAbort);
+    };
+    if (signal?.aborted) {
+      queueMicrotask(onAbort);
+    } else {
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }
+  }
+
+  private endSession(session: Session, reason: 'overwritten' | 'timed-out' | 'join-timeout' | 'shutdown', message: string): void {
+    session.end(message);
+    if (session.full) {
+      this.emit({
+        type: 'session-end',
+        game: session.def.name,
+        session: session.name,
+        reason,
+        games: session.gamesPlayed,
+        moves: session.moves,
+      });
+    }
+  }
+
+  private emit(event: ServerEvent): void {
+    this.onEvent?.(event);
+  }
+}
+
+function sessionId(game: string, token: string): string {
+  return `${game}\u0000${token}`;
+}
