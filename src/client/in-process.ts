@@ -1,6 +1,6 @@
 import { AbortError, TimeoutError } from '../protocol/errors.ts';
 import type { Request, Response } from '../protocol/messages.ts';
-import type { GameFramework } from '../server/framework.ts';
+import type { GameFramework, HandleContext } from '../server/framework.ts';
 import { describeRequest, type RequestOptions, type Transport } from './transport.ts';
 
 /**
@@ -18,28 +18,49 @@ export class InProcessTransport implements Transport {
   async request(request: Request, options: RequestOptions): Promise<Response> {
     const { timeoutMs, signal } = options;
     if (signal?.aborted) throw new AbortError(`Aborted before sending ${describeRequest(request)}`, { cause: signal.reason });
-    if (timeoutMs === Infinity && !signal) return (await this.framework.handle(request)) as Response;
-
-    // The framework forgets a waiting request when this aborts, as it does when a socket closes.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer =
-      timeoutMs === Infinity
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, timeoutMs);
-    const onAbort = (): void => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const pending = new Pending(timeoutMs, signal);
     try {
-      const response = await this.framework.handle(request, { signal: controller.signal });
+      const response = await this.framework.handle(request, pending);
       if (response) return response;
-      if (timedOut) throw new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${describeRequest(request)}`);
+      if (pending.timedOut) throw new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${describeRequest(request)}`);
       throw new AbortError(`Aborted while waiting for ${describeRequest(request)}`, { cause: signal?.reason });
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      pending.dispose();
     }
+  }
+}
+
+/**
+ * The handle context of one request. Most requests answer at once, so the
+ * timer and the abort listener are set up only when the framework reports
+ * that the request blocks (a method, not a closure: this is the hot path).
+ */
+class Pending implements HandleContext {
+  timedOut = false;
+  private cancel: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly timeoutMs: number;
+  private readonly abortSignal: AbortSignal | undefined;
+
+  constructor(timeoutMs: number, signal: AbortSignal | undefined) {
+    this.timeoutMs = timeoutMs;
+    this.abortSignal = signal;
+  }
+
+  onBlock(cancel: () => void): void {
+    this.cancel = cancel;
+    if (this.timeoutMs !== Infinity) {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        cancel();
+      }, this.timeoutMs);
+    }
+    this.abortSignal?.addEventListener('abort', cancel, { once: true });
+  }
+
+  dispose(): void {
+    if (!this.cancel) return;
+    clearTimeout(this.timer);
+    this.abortSignal?.removeEventListener('abort', this.cancel);
   }
 }

@@ -10,6 +10,7 @@ import {
   InvalidOptionError,
   ProtocolError,
   TimeoutError,
+  TlsError,
 } from '../protocol/errors.ts';
 import { decodeResponse, encodeRequest, REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { Request, Response } from '../protocol/messages.ts';
@@ -125,13 +126,22 @@ export class TcpTransport implements Transport {
         return;
       }
       const where = `${this.host}:${this.port}`;
+      // TLS runs over a TCP socket of our own: only a TCP socket can be reset (see `finish`).
+      const raw = net.connect({ host: this.host, port: this.port, noDelay: true });
+      // The certificate is checked here rather than by Node (`rejectUnauthorized`), which would close the
+      // connection with a FIN: a server that allows half-open connections may then keep it for ever.
+      const verify = this.tlsOptions?.rejectUnauthorized !== false;
       const socket = this.tlsOptions
-        ? tls.connect({ ...this.tlsOptions, host: this.host, port: this.port })
-        : net.connect({ host: this.host, port: this.port, noDelay: true });
+        ? tls.connect({ ...this.tlsOptions, rejectUnauthorized: false, host: this.host, socket: raw })
+        : raw;
       const chunks: Buffer[] = [];
       let received = 0;
+      let tcpUp = false;
       let connected = false;
       let settled = false;
+      raw.once('connect', () => {
+        tcpUp = true;
+      });
 
       const finish = (error: Error | null, response?: Response): void => {
         if (settled) return;
@@ -140,7 +150,9 @@ export class TcpTransport implements Transport {
         signal?.removeEventListener('abort', onAbort);
         if (error) {
           // A reset tells a waiting server to drop the request, unlike a plain close (a half-close to it).
-          if (!socket.destroyed) socket.resetAndDestroy();
+          // (`resetAndDestroy` throws on a TLS socket, so reset the TCP socket under it.)
+          if (!raw.destroyed) raw.resetAndDestroy();
+          socket.destroy();
           reject(error);
         } else {
           socket.destroy();
@@ -159,6 +171,16 @@ export class TcpTransport implements Transport {
             );
 
       socket.once(this.tlsOptions ? 'secureConnect' : 'connect', () => {
+        if (this.tlsOptions && verify && !(socket as tls.TLSSocket).authorized) {
+          const reason = String((socket as tls.TLSSocket).authorizationError);
+          finish(
+            new TlsError(
+              `TLS handshake with ${where} failed: the server's certificate did not verify (${reason}); ` +
+                'trust it with tls: { caFile } or skip the check with tls: { verify: false }',
+            ),
+          );
+          return;
+        }
         connected = true;
         socket.write(bytes);
       });
@@ -182,22 +204,35 @@ export class TcpTransport implements Transport {
         }
       });
       socket.on('error', (error: NodeJS.ErrnoException) => {
-        // The server may answer (size exceeded, say) and close before reading all we sent.
+        // The server may answer (size exceeded, say) and close before reading all we sent: 'close' decodes it.
         if ((error.code === 'EPIPE' || error.code === 'ECONNRESET') && received > 0) return;
-        finish(this.mapError(error, connected, what, where));
+        finish(this.mapError(error, tcpUp, connected, what, where));
+      });
+      socket.on('close', () => {
+        // Closed without 'end' (a reset after the answer): what arrived is all there is.
+        if (settled) return;
+        if (received === 0) {
+          finish(new ConnectionResetError(`${where} closed the connection without answering ${what}`));
+          return;
+        }
+        try {
+          finish(null, decodeResponse(Buffer.concat(chunks, received)));
+        } catch (error) {
+          finish(new ConnectionResetError(`Connection to ${where} broke after ${received} bytes of the answer to ${what}`, { cause: error }));
+        }
       });
     });
   }
 
   /** Failures before the connection was up become `NotSentError`s, which are safe to retry. */
-  private mapError(error: NodeJS.ErrnoException, connected: boolean, what: string, where: string): Error {
+  private mapError(error: NodeJS.ErrnoException, tcpUp: boolean, connected: boolean, what: string, where: string): Error {
     const code = error.code ?? '';
     if (!connected && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET')) {
       const reason = code === 'ECONNREFUSED' ? 'connection refused; is the server running?' : code;
       return new NotSentError(new ConnectionRefusedError(`Could not connect to ${where} (${reason})`, { cause: error }));
     }
-    if (!connected && error instanceof Error && /certificate|self[- ]signed|SSL|TLS/i.test(`${code} ${error.message}`)) {
-      return new ConnectionRefusedError(`TLS handshake with ${where} failed: ${error.message}`, { cause: error });
+    if (!connected && this.tlsOptions && (tcpUp || /CERT|self[- _]signed|SSL|TLS/i.test(`${code} ${error.message}`))) {
+      return new TlsError(`TLS handshake with ${where} failed: ${error.message}${code ? ` (${code})` : ''}`, { cause: error });
     }
     return new ConnectionResetError(`Connection to ${where} broke (${code || error.message}) while waiting for ${what}`, {
       cause: error,
@@ -209,7 +244,14 @@ function resolveTls(option: ClientTlsOptions | undefined, host: string): tls.Con
   if (!option) return undefined;
   const base: tls.ConnectionOptions = { minVersion: 'TLSv1.2', servername: net.isIP(host) ? undefined : host };
   if (option === true) return base;
-  const ca = option.ca ?? (option.caFile ? readFileSync(option.caFile) : undefined);
+  let ca = option.ca;
+  if (ca === undefined && option.caFile) {
+    try {
+      ca = readFileSync(option.caFile);
+    } catch (error) {
+      throw new InvalidOptionError(`Could not read tls.caFile ${option.caFile}: ${(error as Error).message}`);
+    }
+  }
   return {
     ...base,
     ...(ca ? { ca } : {}),

@@ -50,6 +50,17 @@ export class ConnectionRefusedError extends GameGymError {
   }
 }
 
+/**
+ * The TLS handshake failed: the server's certificate did not verify (unknown
+ * CA, self-signed, wrong host name, expired) or the peer does not speak TLS.
+ * Not retried: the next attempt would fail the same way.
+ */
+export class TlsError extends GameGymError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_TLS', message, options);
+  }
+}
+
 /** The connection broke, or the server closed it without answering. */
 export class ConnectionResetError extends GameGymError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -45,6 +45,12 @@ export type ServerEvent =
 /** Lets a caller give up on a pending request (the socket closed, say); the server then answers nothing. */
 export interface HandleContext {
   signal?: AbortSignal;
+  /**
+   * Called only when the request blocks (a join waiting for players, a long
+   * poll), with a function that gives up on it. Cheaper than a signal for
+   * callers whose requests mostly answer at once.
+   */
+  onBlock?: (cancel: () => void) => void;
 }
 
 /** What `handle` resolves to when the caller gave up before an answer existed. */
@@ -239,6 +245,19 @@ export class GameFramework {
    * response, or to `NO_RESPONSE` when `ctx.signal` aborted while it waited.
    */
   handle(request: unknown, ctx: HandleContext = {}): Promise<Response | null> {
+    const answer = this.dispatch(request, ctx);
+    if (!this.onEvent) return answer;
+    const started = performance.now();
+    const type = (request as { type?: unknown } | null)?.type;
+    return answer.then((response) => {
+      if (response) {
+        this.emit({ type: 'request', request: typeof type === 'string' ? type : '?', status: response.status, ms: performance.now() - started });
+      }
+      return response;
+    });
+  }
+
+  private dispatch(request: unknown, ctx: HandleContext): Promise<Response | null> {
     if (request === null || typeof request !== 'object' || Array.isArray(request) || !('type' in request)) {
       return Promise.resolve(fail('no request type specified'));
     }
@@ -499,6 +518,9 @@ export class GameFramework {
     } else {
       signal?.addEventListener('abort', onAbort, { once: true });
     }
+    ctx.onBlock?.(() => {
+      if (!done) onAbort();
+    });
   }
 
   private endSession(session: Session, reason: 'overwritten' | 'timed-out' | 'join-timeout' | 'shutdown', message: string): void {

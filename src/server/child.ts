@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { TimeoutError } from '../protocol/errors.ts';
+import type { GameServerOptions } from './server.ts';
+
+/** A game server running in a child process (its own core), for benchmarks and crash tests. */
+export interface ChildServer {
+  host: string;
+  port: number;
+  process: ChildProcess;
+  /** Stops the child (SIGTERM, then SIGKILL after 3 s) and resolves when it exited. */
+  stop(): Promise<void>;
+}
+
+/** Options of a child server: the JSON-safe subset of `GameServerOptions`. */
+export type ChildServerOptions = Pick<
+  GameServerOptions,
+  'host' | 'port' | 'seed' | 'maxConnections' | 'maxSessions' | 'maxWaiting' | 'joinTimeoutMs' | 'sessionTimeoutMs'
+>;
+
+/** Starts the embedded server in a child Node process and resolves with its address. */
+export function startChildServer(options: ChildServerOptions = {}, timeoutMs = 15_000): Promise<ChildServer> {
+  const entry = fileURLToPath(new URL('./child-main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx/esm'), entry, JSON.stringify({ port: 0, ...options })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new TimeoutError(`Timed out after ${timeoutMs} ms waiting for the child game server to listen`));
+    }, timeoutMs);
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const line = buffered.split('\n')[0];
+      if (buffered.includes('\n') && line) {
+        clearTimeout(timer);
+        const { host, port } = JSON.parse(line) as { host: string; port: number };
+        resolve({ host, port, process: child, stop });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`The child game server exited with code ${code} before listening`));
+    });
+  });
+}
