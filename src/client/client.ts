@@ -7,6 +7,7 @@ import {
   TimeoutError,
 } from '../protocol/errors.ts';
 import {
+  describe,
   parseGameState,
   parseJoinData,
   parseObserveData,
@@ -125,6 +126,10 @@ export class GameClient {
     this.timeoutMs = checkDuration('timeoutMs', options.timeoutMs, 120_000);
     this.stateTimeoutMs = checkDuration('stateTimeoutMs', options.stateTimeoutMs, 10_000);
     this.nudgeMove = options.nudge ?? null;
+    if (this.nudgeMove !== null && (typeof this.nudgeMove !== 'object' || Array.isArray(this.nudgeMove))) {
+      // The server would refuse it as a malformed request every time, and the nudge would never help.
+      throw new InvalidOptionError(`Expected nudge to be a move object (e.g. {}) or null, got ${describe(options.nudge)}`);
+    }
     this.signal = options.signal;
     this.transport =
       options.transport ??
@@ -223,7 +228,9 @@ export class GameClient {
       } catch (error) {
         if (error instanceof TimeoutError) {
           this.stats.statePollTimeouts++;
-          await this.nudge(options);
+          // The nudge counts against the same deadline: `timeoutMs` bounds the whole call.
+          const left = deadline - Date.now();
+          if (left > 0) await this.nudge({ ...options, timeoutMs: Math.min(left, this.stateTimeoutMs) });
           continue;
         }
         // The reference fails one of two overlapping long polls of a reader (an abandoned one, say).
@@ -244,8 +251,9 @@ export class GameClient {
       await this.move(this.nudgeMove, options);
     } catch (error) {
       // Refused by the game: it was our turn and every reader now sees a change. "not your turn" or
-      // "game has ended": the wakeup will come from another player.
-      if (error instanceof IllegalMoveError || error instanceof GameServerError) return;
+      // "game has ended": the wakeup will come from another player. No answer in time: poll again,
+      // and let the state's own deadline decide.
+      if (error instanceof IllegalMoveError || error instanceof GameServerError || error instanceof TimeoutError) return;
       throw error;
     }
   }

@@ -91,14 +91,19 @@ export class TcpTransport implements Transport {
     const deadline = Date.now() + timeoutMs;
     // Only `state` may be sent again after it might have reached the server: it changes nothing there.
     const idempotent = request.type === 'state';
+    let lastFailure: NotSentError | undefined;
     try {
       return await pRetry(
         async () => {
+          // A retry delay that ran past the deadline: the connection failure says more than a timeout would.
+          if (lastFailure && Date.now() >= deadline) throw lastFailure.failure;
           try {
-            return await this.once(request, bytes, deadline, signal);
+            return await this.once(request, bytes, deadline, timeoutMs, signal);
           } catch (error) {
-            if (idempotent && error instanceof ConnectionResetError) throw new NotSentError(error);
-            throw error;
+            if (idempotent && error instanceof ConnectionResetError) lastFailure = new NotSentError(error);
+            else if (error instanceof NotSentError) lastFailure = error;
+            else throw error;
+            throw lastFailure;
           }
         },
         {
@@ -118,7 +123,13 @@ export class TcpTransport implements Transport {
     }
   }
 
-  private once(request: Request, bytes: Buffer, deadline: number, signal: AbortSignal | undefined): Promise<Response> {
+  private once(
+    request: Request,
+    bytes: Buffer,
+    deadline: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
     return new Promise<Response>((resolve, reject) => {
       const what = describeRequest(request);
       if (signal?.aborted) {
@@ -150,9 +161,10 @@ export class TcpTransport implements Transport {
         signal?.removeEventListener('abort', onAbort);
         if (error) {
           // A reset tells a waiting server to drop the request, unlike a plain close (a half-close to it).
-          // (`resetAndDestroy` throws on a TLS socket, so reset the TCP socket under it.)
+          // `resetAndDestroy` throws on a TLS socket, so reset the TCP socket under it, which closes the
+          // TLS socket too (destroying both at once can crash Node 20).
           if (!raw.destroyed) raw.resetAndDestroy();
-          socket.destroy();
+          else socket.destroy();
           reject(error);
         } else {
           socket.destroy();
@@ -166,7 +178,10 @@ export class TcpTransport implements Transport {
         remaining === Infinity
           ? undefined
           : setTimeout(
-              () => finish(new TimeoutError(`Timed out after ${Math.round(remaining)} ms waiting for ${what} from ${where}`)),
+              () => {
+                const stage = connected ? '' : tcpUp ? ' (the TLS handshake did not finish: does the server speak TLS?)' : ' (not connected)';
+                finish(new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${what} from ${where}${stage}`));
+              },
               Math.max(0, remaining),
             );
 

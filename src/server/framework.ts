@@ -344,6 +344,11 @@ export class GameFramework {
     ctx: HandleContext,
   ): Promise<Response | null> {
     if (players > def.maxPlayers || players < def.minPlayers) return Promise.resolve(fail('invalid number of players'));
+    // The starter waits unless it is the only player: refuse before replacing or creating anything, so a
+    // refused join leaves no empty session behind (nor ends the session it would have overwritten).
+    if (players > 1 && this.waiting >= this.options.maxWaiting) {
+      return Promise.resolve({ status: 'error', message: `server: too many waiting requests (limit ${this.options.maxWaiting})` });
+    }
     const id = sessionId(def.name, token);
     const old = this.sessions.get(id);
     if (old) {

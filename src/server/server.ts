@@ -30,9 +30,15 @@ export class GameServer {
   readonly tls: boolean;
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** Connections refused for `maxConnections`: answered, not counted, closed when the client closes. */
+  private readonly refused = new Set<net.Socket>();
+  /** Connections still sending their request: on shutdown they are dropped without an answer. */
+  private readonly reading = new Set<net.Socket>();
   private readonly maxConnections: number;
   private readonly connectionTimeoutMs: number;
   private closing: Promise<void> | undefined;
+  /** Set while closing: called when the last connection has emitted 'close'. */
+  private drained: (() => void) | undefined;
 
   private constructor(options: GameServerOptions) {
     this.framework = options.framework ?? new GameFramework(options);
@@ -77,6 +83,11 @@ export class GameServer {
     return { host: a.address, port: a.port };
   }
 
+  /** Lets the process exit while the server still listens (for servers made on demand). */
+  unref(): void {
+    this.server.unref();
+  }
+
   /** Number of open connections. */
   get connectionCount(): number {
     return this.sockets.size;
@@ -89,14 +100,19 @@ export class GameServer {
    */
   close(graceMs = 2000): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+      // net.Server reports itself closed a little before its sockets emit 'close': wait for those too, so
+      // that connectionCount is 0 once this resolves.
+      this.server.close(() => {
+        if (this.sockets.size === 0) resolve();
+        else this.drained = resolve;
+      });
       this.framework.close();
-      for (const socket of this.sockets) {
-        // Connections still sending a request get no answer; answered ones finish writing.
-        if (!socket.writableEnded) socket.destroy();
-      }
+      // Connections still sending a request get no answer. Blocked requests get theirs from framework.close(),
+      // written a microtask later, so those sockets must not be destroyed here; answered ones finish writing.
+      for (const socket of this.reading) socket.destroy();
       const timer = setTimeout(() => {
         for (const socket of this.sockets) socket.destroy();
+        for (const socket of this.refused) socket.destroy();
       }, graceMs);
       timer.unref();
     });
@@ -110,10 +126,17 @@ export class GameServer {
     }
     if (this.sockets.size >= this.maxConnections) {
       socket.on('error', () => {});
+      // Drop what the client sends: a paused socket never sees the client's FIN and would stay open for
+      // ever (and keep close() from resolving). A client that does not close is cut off after the timeout.
+      this.refused.add(socket);
+      socket.on('close', () => this.refused.delete(socket));
+      socket.setTimeout(this.connectionTimeoutMs, () => socket.destroy());
+      socket.resume();
       socket.end(encodeResponse({ status: 'error', message: 'server: too many connections' }));
       return;
     }
     this.sockets.add(socket);
+    this.reading.add(socket);
     const reader = new RequestReader(this.framework.requestSizeMax);
     const abort = new AbortController();
     let answered = false;
@@ -122,6 +145,7 @@ export class GameServer {
     const respond = (response: Response | null): void => {
       if (answered) return;
       answered = true;
+      this.reading.delete(socket);
       socket.setTimeout(0);
       socket.removeListener('data', onData);
       if (response === null || socket.destroyed) {
@@ -135,6 +159,7 @@ export class GameServer {
       const result = reader.push(chunk);
       if (result.kind === 'more') return;
       requestComplete = true;
+      this.reading.delete(socket);
       socket.removeListener('data', onData);
       socket.setTimeout(0);
       if (result.kind === 'too-large') {
@@ -165,7 +190,9 @@ export class GameServer {
     });
     socket.on('close', () => {
       this.sockets.delete(socket);
+      this.reading.delete(socket);
       if (!answered) abort.abort();
+      if (this.sockets.size === 0) this.drained?.();
     });
   }
 }

@@ -4,7 +4,6 @@
  * or a real `GameClient` over TCP.
  */
 import { GameClient } from '../client/client.ts';
-import { AbortError } from '../protocol/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
 import type { GameFramework } from './framework.ts';
 import { rawExchange } from './testing.ts';
@@ -107,7 +106,8 @@ export interface RandomPlayResult {
 /**
  * Plays `gamesPerSession` random TicTacToe games in each of `sessions`
  * parallel sessions, two `GameClient`s each over TCP. Seat 0 restarts after
- * every finished game; seat 1 just keeps reading until it sees a new game.
+ * every finished game; seat 1 just keeps reading until it sees a new game,
+ * and stops after the last game's final state, so no request is left behind.
  * Long polls are not re-sent (stateTimeoutMs = timeoutMs), so a lost wakeup
  * shows as a `TimeoutError`, not as a slow run.
  */
@@ -128,8 +128,7 @@ export async function playRandomSessions(options: {
     const where = options.framework ? { server: options.framework } : { port: options.port };
     const common = { game: 'TicTacToe', session, players: 2, ...where, timeoutMs, stateTimeoutMs: timeoutMs };
     const restarter = new GameClient({ ...common, name: 'r' });
-    const stopFollower = new AbortController();
-    const follower = new GameClient({ ...common, players: null, name: 'f', signal: stopFollower.signal });
+    const follower = new GameClient({ ...common, players: null, name: 'f' });
     const first = restarter.join();
     // The first join starts the session; the second may only come once it exists.
     let joined = false;
@@ -147,34 +146,35 @@ export async function playRandomSessions(options: {
 
     const play = async (client: GameClient, isRestarter: boolean): Promise<void> => {
       const me = client.playerId;
-      let games = 0;
+      let games = 0; // finished games: the restarter counts its restarts, the follower the new games it sees
+      let lastOver = false;
       for (;;) {
         const state = (await client.state()) as GameState & { board: number[]; winner: number | null };
         if (state.gameover) {
+          lastOver = true;
           const problem = finalBoardProblem(state);
           if (problem) result.problems.push(`${session} game ${games}: ${problem}`);
           if (state.current.length !== 0) result.problems.push(`${session}: current not empty once over`);
-          if (!isRestarter) continue; // wait for a state with gameover false
+          if (!isRestarter) {
+            // The last game is over: nobody will restart. Otherwise wait for a state with gameover false.
+            if (games === options.gamesPerSession - 1) return;
+            continue;
+          }
           games++;
           result.games++;
           if (games === options.gamesPerSession) return;
           await client.restart();
-        } else if (state.current.includes(me)) {
+          continue;
+        }
+        if (lastOver && !isRestarter) games++;
+        lastOver = false;
+        if (state.current.includes(me)) {
           await client.move({ position: randomFree(state.board) });
           result.moves++;
         }
       }
     };
-    const followerDone = play(follower, false).catch((error: unknown) => {
-      if (error instanceof AbortError && stopFollower.signal.aborted) return;
-      throw error;
-    });
-    try {
-      await play(restarter, true);
-    } finally {
-      stopFollower.abort();
-    }
-    await followerDone;
+    await Promise.all([play(restarter, true), play(follower, false)]);
     result.statePollTimeouts += restarter.stats.statePollTimeouts + follower.stats.statePollTimeouts;
   };
   await Promise.all(Array.from({ length: options.sessions }, (_, i) => runSession(i)));

@@ -1,0 +1,406 @@
+import { randomBytes } from 'node:crypto';
+import type { ClientTlsOptions } from '../client/tcp.ts';
+import {
+  AbortError,
+  ClientStateError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  GameGymError,
+  IllegalMoveError,
+  InvalidOptionError,
+  ProtocolError,
+  SessionLostError,
+  TimeoutError,
+} from '../protocol/errors.ts';
+import type { GameState } from '../protocol/messages.ts';
+import { SeededRng } from '../server/rng.ts';
+import { adapterFactory, type Adapter, type AdapterFactory, type EpisodeOutcome } from './adapter.ts';
+import { randomLegal } from './bots.ts';
+import './builtins.ts';
+import { OpponentSeat, opponentChooser, type OpponentSpec } from './opponents.ts';
+import { clientOptionsFor, type ServerSpec } from './server-ref.ts';
+import { Seat } from './seat.ts';
+import type { Space } from './spaces.ts';
+
+/** The game's rules leave a seat no legal move on its turn, so the game cannot end (multiplayer Yahtzee after a 150 bonus). */
+export class GameStuckError extends GameGymError {
+  constructor(message: string) {
+    super('E_GAME_STUCK', message);
+  }
+}
+
+/** What to do when the server refuses an action. */
+export type IllegalActionPolicy = 'raise' | 'penalize' | 'resample';
+
+/** Options of `makeEnv`; every field has a default. */
+export interface EnvOptions<Obs = unknown, Act = unknown> {
+  /** Where the session lives (default `'embedded'`: in process, no sockets). */
+  server?: ServerSpec;
+  /** TLS for a `host:port` server. */
+  tls?: ClientTlsOptions;
+  /** Session name; default a fresh unique one. Name one to share it with other envs or external clients. */
+  session?: string;
+  /** This seat's player name in the session (what observers follow; Yahtzee shows it). Default `env-<random>`. */
+  name?: string;
+  /** Seats in the session; default the game's usual (TicTacToe 2, Yahtzee 1, Echo 1, Chat 1). */
+  players?: number;
+  /** Who plays the other seats: one spec for all, or one per seat. Default `'random'`. */
+  opponents?: OpponentSpec | OpponentSpec[];
+  /** Whether this seat restarts finished games (exactly one seat of a session must). Default true. */
+  leader?: boolean;
+  /** Truncate an episode after this many steps of this seat (leader seats only). Default none. */
+  maxEpisodeSteps?: number;
+  /** `'raise'` (default) throws the server's `IllegalMoveError`; `'penalize'` ends the episode with reward -1; `'resample'` plays a random legal action instead. */
+  illegalAction?: IllegalActionPolicy;
+  /** Seeds the env's random choices (resampling, opponents). */
+  seed?: number;
+  /** Limit of each request and of each wait for the opponents (default 120 s). */
+  timeoutMs?: number;
+  /** One long poll is re-sent after this (default 10 s). */
+  stateTimeoutMs?: number;
+  /** Use this adapter factory instead of the registered one. */
+  adapter?: AdapterFactory<Obs, Act>;
+}
+
+/** Episode statistics, in `info.episode` of the step that ends an episode. */
+export interface EpisodeStats {
+  return: number;
+  length: number;
+  outcome: EpisodeOutcome | 'truncated';
+}
+
+/** The `info` of `reset` and `step`. */
+export interface StepInfo {
+  /** 1 for every legal action now (all 0 once the episode is over). */
+  actionMask: Uint8Array;
+  playerId: number;
+  currentPlayers: number[];
+  /** The raw server state. */
+  state: GameState | null;
+  /** Actions the server refused this episode. */
+  illegalMoves: number;
+  /** Actions replaced by a random legal one this episode (`illegalAction: 'resample'`). */
+  resampled: number;
+  /** At the end of an episode. */
+  episode?: EpisodeStats;
+  /** Why the episode was truncated when the session was lost. */
+  error?: { code: string; message: string };
+}
+
+/** What `step` returns. */
+export interface StepResult<Obs> {
+  observation: Obs;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: StepInfo;
+}
+
+/** The small env contract (Gymnasium's): reset, step, render, close, spaces. */
+export interface Env<Obs = unknown, Act = unknown> {
+  readonly observationSpace: Space<Obs>;
+  readonly actionSpace: Space<Act>;
+  reset(options?: { seed?: number; options?: Record<string, unknown> }): Promise<{ observation: Obs; info: StepInfo }>;
+  step(action: Act): Promise<StepResult<Obs>>;
+  render(): string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_PLAYERS: Record<string, number> = { TicTacToe: 2, Yahtzee: 1, Echo: 1, Chat: 1 };
+const ILLEGAL_POLICIES: IllegalActionPolicy[] = ['raise', 'penalize', 'resample'];
+
+/**
+ * One seat of a game session as a reinforcement-learning environment. The
+ * first `reset` joins (with the opponents), later ones restart the game (the
+ * leader) or wait for the next one; `step` submits the move and returns when
+ * it is this seat's turn again or the game is over.
+ */
+export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
+  readonly game: string;
+  readonly adapter: Adapter<Obs, Act>;
+  readonly observationSpace: Space<Obs>;
+  readonly actionSpace: Space<Act>;
+  readonly players: number;
+  readonly leader: boolean;
+  private readonly options: EnvOptions<Obs, Act>;
+  private readonly factory: AdapterFactory<Obs, Act>;
+  private readonly illegalAction: IllegalActionPolicy;
+  private readonly opponentSpecs: OpponentSpec[];
+  private rng: SeededRng;
+  private sessionName: string;
+  private seat: Seat<Obs, Act> | undefined;
+  private opponents: OpponentSeat[] = [];
+  private needsReset = true;
+  /** Set when a bot finds the game stuck; aborts the env's wait for its turn. */
+  private stuck = false;
+  private waiting: AbortController | undefined;
+  private lost = false;
+  private closed = false;
+  private steps = 0;
+  private episodeReturn = 0;
+  private illegalMoves = 0;
+  private resampled = 0;
+
+  constructor(game: string, options: EnvOptions<Obs, Act> = {}) {
+    const factory = (options.adapter ?? adapterFactory(game)) as AdapterFactory<Obs, Act> | undefined;
+    if (!factory) throw new InvalidOptionError(`No adapter is registered for game ${JSON.stringify(game)}; pass options.adapter or call registerAdapter`);
+    this.factory = factory;
+    this.adapter = factory();
+    if (this.adapter.game !== game) throw new InvalidOptionError(`The adapter is for ${this.adapter.game}, not ${game}`);
+    this.game = game;
+    this.options = options;
+    this.observationSpace = this.adapter.observationSpace;
+    this.actionSpace = this.adapter.actionSpace;
+    this.players = options.players ?? DEFAULT_PLAYERS[game] ?? 1;
+    if (!(Number.isInteger(this.players) && this.players > 0)) {
+      throw new InvalidOptionError(`Expected players to be a positive integer, got ${String(options.players)}`);
+    }
+    this.illegalAction = options.illegalAction ?? 'raise';
+    if (!ILLEGAL_POLICIES.includes(this.illegalAction)) {
+      throw new InvalidOptionError(`Expected illegalAction to be one of ${ILLEGAL_POLICIES.join(', ')}, got ${JSON.stringify(options.illegalAction)}`);
+    }
+    const max = options.maxEpisodeSteps;
+    if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
+      throw new InvalidOptionError(`Expected maxEpisodeSteps to be a positive integer, got ${String(max)}`);
+    }
+    this.leader = options.leader ?? true;
+    const specs = options.opponents ?? 'random';
+    this.opponentSpecs = Array.isArray(specs) ? specs : new Array<OpponentSpec>(this.players - 1).fill(specs);
+    if (this.opponentSpecs.length !== this.players - 1) {
+      throw new InvalidOptionError(`Expected ${this.players - 1} opponents for ${this.players} players, got ${this.opponentSpecs.length}`);
+    }
+    this.rng = new SeededRng(`env-${options.seed ?? 0}`);
+    this.sessionName = options.session ?? `gym-${randomBytes(6).toString('hex')}`;
+  }
+
+  /** The session's name (share it with external clients or other envs). */
+  get session(): string {
+    return this.sessionName;
+  }
+
+  /** This seat's player id (-1 before the first reset). */
+  get playerId(): number {
+    return this.seat?.info.playerId ?? -1;
+  }
+
+  /** The bots in the other seats (empty for 'external' seats). */
+  get opponentSeats(): readonly OpponentSeat[] {
+    return this.opponents;
+  }
+
+  async reset(options: { seed?: number; options?: Record<string, unknown> } = {}): Promise<{ observation: Obs; info: StepInfo }> {
+    if (this.closed) throw new ClientStateError('This env is closed');
+    if (options.seed !== undefined) this.rng = new SeededRng(`env-${options.seed}`);
+    if (!this.seat || this.lost) {
+      await this.joinSession();
+    } else if (this.leader) {
+      this.seat.endGame();
+      await this.seat.client.restart();
+    } else {
+      // Only the leader restarts: a seat whose episode ended mid-game plays the game out at random.
+      if (this.seat.state && !this.seat.state.gameover) await this.playOut(this.seat);
+      this.seat.endGame();
+    }
+    const seat = this.seat as Seat<Obs, Act>;
+    this.stuck = false;
+    this.steps = 0;
+    this.episodeReturn = 0;
+    this.illegalMoves = 0;
+    this.resampled = 0;
+    this.needsReset = false;
+    const state = await this.waitTurn(seat);
+    this.episodeReturn += this.adapter.reward(null, state, seat.info);
+    return { observation: seat.observation(), info: this.info(state) };
+  }
+
+  async step(action: Act): Promise<StepResult<Obs>> {
+    if (this.closed) throw new ClientStateError('This env is closed');
+    const seat = this.seat;
+    if (!seat || this.needsReset) throw new ClientStateError('Call reset() before step(): the episode is over or has not started');
+    const previous = seat.state as GameState;
+    let penalty = false;
+    try {
+      try {
+        await seat.play(action);
+      } catch (error) {
+        if (!(error instanceof IllegalMoveError)) throw error;
+        this.illegalMoves++;
+        if (this.illegalAction === 'raise') throw error;
+        if (this.illegalAction === 'penalize') penalty = true;
+        else {
+          this.resampled++;
+          await seat.play(randomLegal(seat.mask(), this.rng) as Act);
+        }
+      }
+      if (penalty) {
+        this.steps++;
+        return this.finish(previous, -1, true, false);
+      }
+      const state = await this.waitTurn(seat);
+      this.steps++;
+      const reward = this.adapter.reward(previous, state, seat.info);
+      if (state.gameover) return this.finish(state, reward, true, false);
+      const max = this.options.maxEpisodeSteps;
+      if (this.leader && max !== undefined && this.steps >= max) return this.finish(state, reward, false, true);
+      this.episodeReturn += reward;
+      return { observation: seat.observation(), reward, terminated: false, truncated: false, info: this.info(state) };
+    } catch (error) {
+      if (!isSessionLoss(error) && !(error instanceof GameStuckError)) throw error;
+      // The server went away, the session was overwritten or timed out, or the game cannot go on:
+      // end the episode, not the run.
+      if (!(error instanceof GameStuckError)) this.lost = true;
+      const result = this.finish(seat.state ?? previous, 0, false, true);
+      result.info.error = { code: error.code, message: error.message };
+      return result;
+    }
+  }
+
+  private finish(state: GameState, reward: number, terminated: boolean, truncated: boolean): StepResult<Obs> {
+    const seat = this.seat as Seat<Obs, Act>;
+    this.needsReset = true;
+    this.episodeReturn += reward;
+    const info = this.info(state);
+    info.actionMask = new Uint8Array(info.actionMask.length);
+    info.episode = {
+      return: this.episodeReturn,
+      length: this.steps,
+      outcome: state.gameover ? this.adapter.outcome(state, seat.info) : 'truncated',
+    };
+    return { observation: this.adapter.observe(state, seat.info), reward, terminated, truncated, info };
+  }
+
+  /** Waits for this seat's turn; a game that leaves it no legal move, or that a bot found stuck, throws GameStuckError. */
+  private async waitTurn(seat: Seat<Obs, Act>): Promise<GameState> {
+    const controller = new AbortController();
+    this.waiting = controller;
+    let state: GameState;
+    try {
+      if (this.stuck) controller.abort();
+      state = await seat.waitTurn(controller.signal);
+    } catch (error) {
+      if (this.stuck && error instanceof AbortError) {
+        throw new GameStuckError(`${this.game}: another seat has no legal move on its turn, so the game cannot end`);
+      }
+      throw error;
+    } finally {
+      this.waiting = undefined;
+    }
+    if (!state.gameover && !this.adapter.actionMask(state, seat.info).includes(1)) {
+      throw new GameStuckError(`${this.game}: this seat has no legal move on its turn, so the game cannot end`);
+    }
+    return state;
+  }
+
+  private async playOut(seat: Seat<Obs, Act>): Promise<void> {
+    for (;;) {
+      const state = await seat.waitTurn();
+      if (state.gameover) return;
+      try {
+        await seat.play(randomLegal(seat.mask(), this.rng) as Act);
+      } catch (error) {
+        if (!(error instanceof IllegalMoveError)) throw error;
+      }
+    }
+  }
+
+  render(): string {
+    const seat = this.seat;
+    if (!seat?.state) return '(no game yet: call reset())';
+    return this.adapter.render(seat.state, seat.info);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.opponents.map((o) => o.close()));
+    this.opponents = [];
+  }
+
+  private async joinSession(): Promise<void> {
+    await Promise.all(this.opponents.map((o) => o.close()));
+    const connection = await clientOptionsFor(this.options.server ?? 'embedded', this.options.tls);
+    if (this.lost) this.sessionName = this.options.session ?? `gym-${randomBytes(6).toString('hex')}`;
+    this.lost = false;
+    const common = {
+      ...connection,
+      session: this.sessionName,
+      players: this.players,
+      timeoutMs: this.options.timeoutMs,
+      stateTimeoutMs: this.options.stateTimeoutMs,
+    };
+    const name = this.options.name ?? `env-${randomBytes(4).toString('hex')}`;
+    this.seat = new Seat(this.adapter, { ...common, name });
+    this.opponents = [];
+    this.opponentSpecs.forEach((spec, i) => {
+      const seed = `${this.options.seed ?? 0}-${i}`;
+      const choose = opponentChooser(spec, seed);
+      if (choose) {
+        const bot = new OpponentSeat(this.factory as AdapterFactory<any, number>, choose, { ...common, name: `bot-${i + 1}-${name}` }, seed);
+        bot.onStuck = () => {
+          this.stuck = true;
+          this.waiting?.abort();
+        };
+        this.opponents.push(bot);
+      }
+    });
+    const joined = this.seat.join();
+    for (const o of this.opponents) o.start();
+    await joined;
+  }
+
+  private info(state: GameState): StepInfo {
+    const seat = this.seat as Seat<Obs, Act>;
+    return {
+      actionMask: state.gameover ? new Uint8Array(this.maskSize()) : this.adapter.actionMask(state, seat.info),
+      playerId: seat.info.playerId,
+      currentPlayers: state.current,
+      state,
+      illegalMoves: this.illegalMoves,
+      resampled: this.resampled,
+    };
+  }
+
+  private maskSize(): number {
+    const shape = this.actionSpace.shape;
+    return (this.actionSpace as unknown as { n?: number }).n ?? shape.reduce((a, b) => a * b, 1);
+  }
+}
+
+function isSessionLoss(error: unknown): error is GameGymError {
+  return (
+    error instanceof SessionLostError ||
+    error instanceof ConnectionRefusedError ||
+    error instanceof ConnectionResetError ||
+    error instanceof TimeoutError ||
+    error instanceof ProtocolError
+  );
+}
+
+/** Makes an env for one seat of a server game (see `EnvOptions`). */
+export function makeEnv<Obs = Float32Array, Act = number>(game: string, options: EnvOptions<Obs, Act> = {}): GameEnv<Obs, Act> {
+  return new GameEnv<Obs, Act>(game, options);
+}
+
+/**
+ * Envs for every seat of one session (self-play: several learning seats in
+ * one game). The first is the leader and restarts games. Reset them
+ * concurrently (or through `AsyncVectorEnv`): each join waits for the others.
+ */
+export function makeSelfPlayEnvs<Obs = Float32Array, Act = number>(
+  game: string,
+  options: Omit<EnvOptions<Obs, Act>, 'opponents' | 'leader' | 'name'> = {},
+): Array<GameEnv<Obs, Act>> {
+  const players = options.players ?? DEFAULT_PLAYERS[game] ?? 2;
+  const session = options.session ?? `selfplay-${randomBytes(6).toString('hex')}`;
+  return Array.from({ length: players }, (_, i) =>
+    makeEnv<Obs, Act>(game, {
+      ...options,
+      players,
+      session,
+      name: `seat-${i}`,
+      leader: i === 0,
+      opponents: new Array<OpponentSpec>(players - 1).fill('external'),
+      seed: (options.seed ?? 0) * 1000 + i,
+    }),
+  );
+}

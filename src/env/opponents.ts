@@ -1,0 +1,132 @@
+import { GameGymError, IllegalMoveError, InvalidOptionError } from '../protocol/errors.ts';
+import { SeededRng } from '../server/rng.ts';
+import type { AdapterFactory } from './adapter.ts';
+import { MinimaxPolicy, RandomPolicy, YahtzeeGreedyPolicy, randomLegal } from './bots.ts';
+import type { Policy } from './policy.ts';
+import { Seat, type SeatOptions } from './seat.ts';
+
+/**
+ * Who plays a seat that is not the env's own: a bot by name, any policy, a
+ * weighted mix drawn anew each game (e.g. 80% latest policy, 20% random), or
+ * `'external'` to leave the seat to another env or to a client in any
+ * language that joins the named session.
+ */
+export type OpponentSpec =
+  | 'random'
+  | 'minimax'
+  | 'greedy'
+  | 'external'
+  | Policy<any>
+  | { mix: Array<{ policy: Exclude<OpponentSpec, 'external' | { mix: unknown }>; weight: number }> };
+
+/** Resolves a bot name to a policy. */
+export function botPolicy(name: 'random' | 'minimax' | 'greedy', seed: number | string): Policy<any> {
+  switch (name) {
+    case 'random':
+      return new RandomPolicy(seed);
+    case 'minimax':
+      return new MinimaxPolicy(seed);
+    case 'greedy':
+      return new YahtzeeGreedyPolicy();
+  }
+}
+
+/** Checks an opponent spec and turns it into a per-game policy chooser (null for 'external'). */
+export function opponentChooser(spec: OpponentSpec, seed: string): ((rng: SeededRng) => Policy<any>) | null {
+  if (spec === 'external') return null;
+  if (typeof spec === 'string') {
+    if (spec !== 'random' && spec !== 'minimax' && spec !== 'greedy') {
+      throw new InvalidOptionError(`Expected an opponent of random, minimax, greedy, external, a policy or { mix }, got ${JSON.stringify(spec)}`);
+    }
+    const policy = botPolicy(spec, seed);
+    return () => policy;
+  }
+  if ('mix' in spec) {
+    const entries = spec.mix.map((m, i) => {
+      if (!(m.weight >= 0)) throw new InvalidOptionError(`Expected mix weight ${i} to be a non-negative number, got ${m.weight}`);
+      const choose = opponentChooser(m.policy, `${seed}-${i}`);
+      if (!choose) throw new InvalidOptionError('An opponent mix cannot contain "external"');
+      return { choose, weight: m.weight };
+    });
+    const total = entries.reduce((a, e) => a + e.weight, 0);
+    if (!(total > 0)) throw new InvalidOptionError('Expected the opponent mix weights to sum to more than 0');
+    return (rng) => {
+      let r = rng.next() * total;
+      for (const e of entries) {
+        r -= e.weight;
+        if (r < 0) return e.choose(rng);
+      }
+      return (entries[entries.length - 1] as (typeof entries)[number]).choose(rng);
+    };
+  }
+  if (typeof spec.act !== 'function') throw new InvalidOptionError('Expected an opponent policy to have an act(observations, masks) method');
+  return () => spec;
+}
+
+/**
+ * A bot in another seat of an env's session, in the same process: its own
+ * client, adapter and loop. It never restarts games (the env's seat does) and
+ * stops when the env closes or the session is lost.
+ */
+export class OpponentSeat {
+  readonly seat: Seat<any, number>;
+  /** The error that ended the loop, if it was not a normal stop. */
+  error: GameGymError | undefined;
+  /** Called when the game leaves this seat no legal move on its turn (it cannot go on). */
+  onStuck: (() => void) | undefined;
+  private readonly choose: (rng: SeededRng) => Policy<any>;
+  private readonly rng: SeededRng;
+  private readonly stop = new AbortController();
+  private running: Promise<void> | undefined;
+
+  constructor(adapterFactory: AdapterFactory<any, number>, choose: (rng: SeededRng) => Policy<any>, options: SeatOptions, seed: string) {
+    this.seat = new Seat(adapterFactory(), options);
+    this.choose = choose;
+    this.rng = new SeededRng(`opponent-${seed}`);
+  }
+
+  /** Joins and plays in the background until `close`. */
+  start(): void {
+    this.running ??= this.loop().catch((error: unknown) => {
+      if (this.stop.signal.aborted) return;
+      if (error instanceof GameGymError) this.error = error;
+      else throw error;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.stop.signal;
+    await this.seat.join(signal);
+    let policy = this.choose(this.rng);
+    let failures = 0;
+    for (;;) {
+      const state = await this.seat.waitTurn(signal);
+      if (state.gameover) {
+        this.seat.endGame();
+        policy = this.choose(this.rng);
+        continue;
+      }
+      const mask = this.seat.mask();
+      if (!mask.includes(1)) {
+        // The rules leave this seat no move although it is its turn: the game cannot go on.
+        this.onStuck?.();
+        this.seat.endGame();
+        continue;
+      }
+      let [action] = await policy.act([this.seat.observation()], [mask]);
+      // A policy that breaks the rules (or a stale mask) must not stall the env's game.
+      if (failures > 0 || action === undefined || !mask[action]) action = randomLegal(mask, this.rng);
+      try {
+        await this.seat.play(action, signal);
+        failures = 0;
+      } catch (error) {
+        if (!(error instanceof IllegalMoveError) || ++failures > 20) throw error;
+      }
+    }
+  }
+}
