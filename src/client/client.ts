@@ -108,6 +108,7 @@ export class GameClient {
   private id: number | undefined;
   private secret: string | undefined;
   private observer = false;
+  private stateRequest: StateRequest | undefined;
 
   constructor(options: GameClientOptions) {
     if (!options || typeof options.game !== 'string' || options.game === '') {
@@ -168,6 +169,7 @@ export class GameClient {
       ),
     );
     this.id = data.player_id;
+    this.stateRequest = undefined;
     this.secret = data.key;
     this.sessionName = data.session;
     this.observer = false;
@@ -180,6 +182,7 @@ export class GameClient {
       await this.send({ type: 'observe', game: this.game, session: this.sessionName, name: this.name }, options),
     );
     this.id = data.player_id;
+    this.stateRequest = undefined;
     this.secret = data.key;
     this.observer = true;
     return { playerId: data.player_id, key: data.key };
@@ -206,14 +209,15 @@ export class GameClient {
     if (this.id === undefined || this.secret === undefined) {
       throw new ClientStateError('Not joined yet: call join() or observe() before state()');
     }
-    const request: StateRequest = {
+    // Built once per join: state is the hot path of every game loop.
+    const request = (this.stateRequest ??= {
       type: 'state',
       game: this.game,
       session: this.sessionName,
       player_id: this.id,
       key: this.secret,
       observer: this.observer,
-    };
+    });
     const total = options.timeoutMs ?? this.timeoutMs;
     const deadline = Date.now() + total;
     let internalErrors = 0;
@@ -224,7 +228,7 @@ export class GameClient {
       }
       const pollMs = Math.min(this.stateTimeoutMs, remaining);
       try {
-        return parseGameState(await this.send(request, { ...options, timeoutMs: pollMs }));
+        return parseGameState(await this.exchange(request, options.signal, pollMs));
       } catch (error) {
         if (error instanceof TimeoutError) {
           this.stats.statePollTimeouts++;
@@ -268,10 +272,14 @@ export class GameClient {
 
   /** Sends any request and returns the data of an ok answer, or throws the error it stands for. */
   async send(request: Request, options: CallOptions = {}): Promise<Json> {
-    const signal = combineSignals(this.signal, options.signal);
+    return this.exchange(request, options.signal, options.timeoutMs ?? this.timeoutMs);
+  }
+
+  private async exchange(request: Request, callSignal: AbortSignal | undefined, timeoutMs: number): Promise<Json> {
+    const signal = combineSignals(this.signal, callSignal);
     if (signal?.aborted) throw new AbortError(`Aborted before sending ${describeRequest(request)}`, { cause: signal.reason });
     this.stats.requests++;
-    const response = await this.transport.request(request, { timeoutMs: options.timeoutMs ?? this.timeoutMs, signal });
+    const response = await this.transport.request(request, { timeoutMs, signal });
     return unwrapResponse(response);
   }
 }

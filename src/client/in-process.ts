@@ -54,6 +54,8 @@ class Pending implements HandleContext {
         this.timedOut = true;
         cancel();
       }, this.timeoutMs);
+      // A request blocked in process keeps nothing else alive: let the process exit if all else is done.
+      this.timer.unref();
     }
     this.abortSignal?.addEventListener('abort', cancel, { once: true });
   }

@@ -134,6 +134,8 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   /** Set when a bot finds the game stuck; aborts the env's wait for its turn. */
   private stuck = false;
   private waiting: AbortController | undefined;
+  /** Aborted by close(): ends whatever the env still waits for. */
+  private readonly lifetime = new AbortController();
   private lost = false;
   private closed = false;
   private steps = 0;
@@ -276,7 +278,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     let state: GameState;
     try {
       if (this.stuck) controller.abort();
-      state = await seat.waitTurn(controller.signal);
+      state = await seat.waitTurn(AbortSignal.any([controller.signal, this.lifetime.signal]));
     } catch (error) {
       if (this.stuck && error instanceof AbortError) {
         throw new GameStuckError(`${this.game}: another seat has no legal move on its turn, so the game cannot end`);
@@ -312,6 +314,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.lifetime.abort();
     await Promise.all(this.opponents.map((o) => o.close()));
     this.opponents = [];
   }

@@ -280,8 +280,7 @@ describe('resource use', () => {
       gc();
       const before = process.memoryUsage().heapUsed;
 
-      const [a, b] = await joinPair(port, 'Chat', 'victim');
-      void b;
+      const [a] = await joinPair(port, 'Chat', 'victim');
       const pollBytes = JSON.stringify({ type: 'state', game: 'Chat', session: 'victim', player_id: 0, key: a.data.key, observer: false }) + 'EOT\0';
       await exchange(port, pollBytes); // clear the reader's flag: later polls block
       const kinds: Array<() => Promise<unknown>> = [

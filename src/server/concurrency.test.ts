@@ -464,15 +464,21 @@ describe('session lifetime', () => {
     const seatA = w1a.data as Seat;
     const seatB = w1b.data as Seat;
     const state = (seat: Seat): Promise<Answer> => send(port, { type: 'state', ...creds('TicTacToe', 'w1', seat), observer: false });
-    await state(seatA);
+    const opening = (await state(seatA)).data;
     await state(seatB);
-    const polls = [track(state(seatA))];
+    const poll = track(state(seatA));
     await waitFor(() => fw.waitingCount === 2, 'join and state waiting');
     expect(await state(seatB)).toEqual(refused);
+    // Overwriting would make the new starter wait: refused, and the running session is left alone.
+    expect(await send(port, { type: 'join', game: 'TicTacToe', session: 'w1', players: 2, name: '' })).toEqual(refused);
+    await sleep(20);
+    expect(poll.settled).toBe(false);
     // A state with an unseen change does not wait, so it is answered even at the limit.
     const first = (await send(port, { type: 'state', ...creds('TicTacToe', 'w1', seatA), observer: true })).data;
     expect(first.board).toEqual(EMPTY_BOARD);
-    void polls;
+    const mover = opening.current[0] === seatA.player_id ? seatA : seatB;
+    expect((await send(port, { type: 'move', ...creds('TicTacToe', 'w1', mover), move: { position: 0 } })).status).toBe('ok');
+    expect((await poll.promise).data.board[0]).toBe(mover.player_id);
   });
 
   it('gives the same first players and dice for the same session names under the same seed', async () => {
@@ -510,13 +516,12 @@ describe('graceful shutdown', () => {
   it('answers pending joins and states with "server: shutting down", closes idle connections, and resolves', async () => {
     const { server, port } = await start();
     const fw = server.framework;
-    const [a, b] = await joinPair(port, 'TicTacToe', 'bye');
+    const [a] = await joinPair(port, 'TicTacToe', 'bye');
     await send(port, { type: 'state', ...creds('TicTacToe', 'bye', a.data), observer: false });
     const blockedState = track(send(port, { type: 'state', ...creds('TicTacToe', 'bye', a.data), observer: false }));
     const blockedJoin = track(send(port, { type: 'join', game: 'TicTacToe', session: 'alone', players: 2, name: '' }));
     const halfSent = rawExchange(port, Buffer.from('{"type": "st'), { timeoutMs: 5000 });
     await waitFor(() => fw.waitingCount === 2 && server.connectionCount === 3, 'two blocked requests and a partial one');
-    void b;
 
     const t0 = Date.now();
     await server.close();

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { InvalidOptionError } from '../protocol/errors.ts';
 import { REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { Json, JsonObject, Response } from '../protocol/messages.ts';
@@ -98,7 +98,7 @@ class Session {
   readonly name: string;
   readonly players: number;
   readonly rng: SeededRng;
-  readonly keys: Buffer[] = [];
+  readonly keys: string[] = [];
   readonly names: string[] = [];
   game: Game;
   /** Bumped on every change; a reader has an unseen change when its last seen version is older. */
@@ -127,9 +127,11 @@ class Session {
 
   keyValid(playerId: number, key: string): boolean {
     const expected = this.keys[playerId];
-    if (expected === undefined) return false;
-    const given = Buffer.from(key, 'utf8');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    if (expected === undefined || key.length !== expected.length) return false;
+    // Constant time: no early exit on the first differing character.
+    let diff = 0;
+    for (let i = 0; i < key.length; i++) diff |= key.charCodeAt(i) ^ expected.charCodeAt(i);
+    return diff === 0;
   }
 
   currentPlayers(game: Game): number[] {
@@ -200,7 +202,7 @@ export class GameFramework {
   readonly requestSizeMax: number;
   private readonly options: Required<Omit<FrameworkOptions, 'games' | 'seed' | 'onEvent' | 'cleanupIntervalMs'>>;
   private readonly onEvent: ((event: ServerEvent) => void) | undefined;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new SessionTable();
   private readonly autoTokens = new Map<string, string>();
   private nextAutoToken = 0;
   private waiting = 0;
@@ -284,17 +286,17 @@ export class GameFramework {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.cleanupTimer);
-    for (const [id, session] of this.sessions) {
-      this.sessions.delete(id);
+    for (const session of this.sessions.all()) {
+      this.sessions.remove(session);
       this.endSession(session, 'shutdown', 'server: shutting down');
     }
   }
 
   /** Deletes sessions idle for longer than the session timeout; runs on a timer, callable for tests. */
   cleanUp(now = Date.now()): void {
-    for (const [id, session] of this.sessions) {
+    for (const session of this.sessions.all()) {
       if (session.full && session.lastAccess + this.options.sessionTimeoutMs < now) {
-        this.sessions.delete(id);
+        this.sessions.remove(session);
         this.endSession(session, 'timed-out', 'framework: game session has timed out');
       }
     }
@@ -317,7 +319,7 @@ export class GameFramework {
       token = this.autoToken(gameName, players);
       name = ''; // auto sessions have no observers, so names are not kept
     }
-    const session = token === null ? undefined : this.sessions.get(sessionId(gameName, token));
+    const session = token === null ? undefined : this.sessions.get(gameName, token);
 
     if (session && !session.full) return this.joinSession(session, name, ctx);
     if (!session && !players) {
@@ -349,17 +351,16 @@ export class GameFramework {
     if (players > 1 && this.waiting >= this.options.maxWaiting) {
       return Promise.resolve({ status: 'error', message: `server: too many waiting requests (limit ${this.options.maxWaiting})` });
     }
-    const id = sessionId(def.name, token);
-    const old = this.sessions.get(id);
+    const old = this.sessions.get(def.name, token);
     if (old) {
-      this.sessions.delete(id);
+      this.sessions.remove(old);
       this.endSession(old, 'overwritten', 'framework: game session was overwritten');
     } else if (this.sessions.size >= this.options.maxSessions) {
       return Promise.resolve({ status: 'error', message: `server: too many game sessions (limit ${this.options.maxSessions})` });
     }
     const session = new Session(def, token, players, this.seed);
-    this.sessions.set(id, session);
-    session.joinTimer = setTimeout(() => this.joinTimedOut(id, session), this.options.joinTimeoutMs);
+    this.sessions.add(session);
+    session.joinTimer = setTimeout(() => this.joinTimedOut(session), this.options.joinTimeoutMs);
     session.joinTimer.unref();
     return this.joinSession(session, name, ctx);
   }
@@ -371,7 +372,7 @@ export class GameFramework {
     }
     const playerId = session.keys.length;
     const key = randomBytes(16).toString('base64url');
-    session.keys.push(Buffer.from(key, 'utf8'));
+    session.keys.push(key);
     session.names.push(name);
     const data: JsonObject = {
       player_id: playerId,
@@ -400,9 +401,9 @@ export class GameFramework {
     });
   }
 
-  private joinTimedOut(id: string, session: Session): void {
+  private joinTimedOut(session: Session): void {
     if (session.full) return;
-    if (this.sessions.get(id) === session) this.sessions.delete(id);
+    if (this.sessions.get(session.def.name, session.name) === session) this.sessions.remove(session);
     if (this.autoTokens.get(session.def.name) === session.name) this.autoTokens.delete(session.def.name);
     this.endSession(session, 'join-timeout', 'framework: timeout while waiting for others to join');
   }
@@ -469,7 +470,7 @@ export class GameFramework {
     const playerId = req.name === '' ? -1 : session.names.indexOf(req.name as string);
     const key = session.keys[playerId];
     if (!key) return fail('no such player');
-    return ok({ player_id: playerId, key: key.toString('utf8') });
+    return ok({ player_id: playerId, key });
   }
 
   private restart(req: JsonObject): Response {
@@ -497,7 +498,7 @@ export class GameFramework {
 
   private lookup(req: JsonObject): Session | Response {
     if (!this.games.get(req.game as string)) return fail('no such game');
-    const session = this.sessions.get(sessionId(req.game as string, req.session as string));
+    const session = this.sessions.get(req.game as string, req.session as string);
     return session ?? fail('no such game session');
   }
 
@@ -547,6 +548,34 @@ export class GameFramework {
   }
 }
 
-function sessionId(game: string, token: string): string {
-  return `${game}\u0000${token}`;
+/** Sessions by game, then by name: two lookups without building a combined key on every request. */
+class SessionTable {
+  private readonly byGame = new Map<string, Map<string, Session>>();
+  size = 0;
+
+  get(game: string, token: string): Session | undefined {
+    return this.byGame.get(game)?.get(token);
+  }
+
+  add(session: Session): void {
+    let sessions = this.byGame.get(session.def.name);
+    if (!sessions) {
+      sessions = new Map();
+      this.byGame.set(session.def.name, sessions);
+    }
+    if (!sessions.has(session.name)) this.size++;
+    sessions.set(session.name, session);
+  }
+
+  remove(session: Session): void {
+    const sessions = this.byGame.get(session.def.name);
+    if (sessions?.get(session.name) === session) {
+      sessions.delete(session.name);
+      this.size--;
+    }
+  }
+
+  *all(): Generator<Session> {
+    for (const sessions of this.byGame.values()) yield* sessions.values();
+  }
 }

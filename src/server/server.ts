@@ -46,7 +46,8 @@ export class GameServer {
     this.connectionTimeoutMs = options.connectionTimeoutMs ?? 60_000;
     this.tls = Boolean(options.tls);
     // allowHalfOpen: a client may shut down its sending side after the request and still read the answer.
-    const serverOptions = { allowHalfOpen: true, noDelay: true };
+    // Not for TLS: a client that gives up during the handshake closes with a FIN, which must end the socket.
+    const serverOptions = { allowHalfOpen: !options.tls, noDelay: true };
     this.server = options.tls
       ? tls.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, (s) =>
           this.onConnection(s),

@@ -1,7 +1,7 @@
 /**
  * Shared helpers of the server's socket-level tests (concurrency, random
- * games, bad input). Real sockets only: requests go through `rawExchange`
- * or a real `GameClient` over TCP.
+ * games, bad input): no mocks; requests go through `rawExchange` or a real
+ * `GameClient` (over TCP, or in process where a test says so).
  */
 import { GameClient } from '../client/client.ts';
 import type { GameState } from '../protocol/messages.ts';
@@ -105,7 +105,8 @@ export interface RandomPlayResult {
 
 /**
  * Plays `gamesPerSession` random TicTacToe games in each of `sessions`
- * parallel sessions, two `GameClient`s each over TCP. Seat 0 restarts after
+ * parallel sessions, two `GameClient`s each (over TCP, or in process when
+ * given a framework). Seat 0 restarts after
  * every finished game; seat 1 just keeps reading until it sees a new game,
  * and stops after the last game's final state, so no request is left behind.
  * Long polls are not re-sent (stateTimeoutMs = timeoutMs), so a lost wakeup

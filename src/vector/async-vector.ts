@@ -1,0 +1,259 @@
+import { AbortError, ClientStateError, GameGymError, InvalidOptionError, TimeoutError } from '../protocol/errors.ts';
+import type { Env, StepInfo } from '../env/env.ts';
+import type { Space } from '../env/spaces.ts';
+
+/** Gymnasium 1.x autoreset modes; only `'next-step'` is implemented. */
+export type AutoresetMode = 'next-step';
+
+/** Options of `AsyncVectorEnv`. */
+export interface AsyncVectorEnvOptions {
+  /** `recv()` returns once at least this many envs are ready (fewer if fewer are in flight). Default: all. */
+  batchSize?: number;
+  /** Default `'next-step'`: the step after an episode's end resets that env and ignores its action. */
+  autoreset?: AutoresetMode;
+}
+
+/** A batch of results: `envIds[k]` is the env that produced the k-th entry of every other field. */
+export interface VectorBatch<Obs> {
+  envIds: number[];
+  observations: Obs[];
+  rewards: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  infos: StepInfo[];
+}
+
+/** An env failed inside the vector; `envId` says which. */
+export class VectorEnvError extends GameGymError {
+  readonly envId: number;
+
+  constructor(envId: number, cause: unknown) {
+    super('E_VECTOR_ENV', `Env ${envId} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.envId = envId;
+  }
+}
+
+interface Ready<Obs> {
+  envId: number;
+  observation: Obs;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: StepInfo;
+}
+
+/**
+ * Many envs stepped asynchronously, in the style of EnvPool: `send(actions,
+ * envIds)` starts steps, `recv()` returns the envs that are ready (at least
+ * `batchSize`), so a slow long poll never stalls the others, and self-play
+ * seats of one session can live in one vector (a lock-step vector would
+ * deadlock on them). `step(actions)` is the plain lock-step form for
+ * independent envs.
+ */
+export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
+  readonly envs: ReadonlyArray<Env<Obs, Act>>;
+  readonly numEnvs: number;
+  readonly batchSize: number;
+  readonly autoreset: AutoresetMode;
+  readonly singleObservationSpace: Space<Obs>;
+  readonly singleActionSpace: Space<Act>;
+  private readonly busy: boolean[];
+  private readonly needsReset: boolean[];
+  private readonly ready: Array<Ready<Obs> | { envId: number; error: unknown }> = [];
+  private inFlight = 0;
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  constructor(envs: Array<Env<Obs, Act>>, options: AsyncVectorEnvOptions = {}) {
+    if (!Array.isArray(envs) || envs.length === 0) {
+      throw new InvalidOptionError(`Expected a non-empty list of envs, got ${Array.isArray(envs) ? 'an empty list' : typeof envs}`);
+    }
+    this.envs = envs;
+    this.numEnvs = envs.length;
+    this.batchSize = options.batchSize ?? envs.length;
+    if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1 && this.batchSize <= envs.length)) {
+      throw new InvalidOptionError(`Expected batchSize to be an integer from 1 to ${envs.length}, got ${String(options.batchSize)}`);
+    }
+    this.autoreset = options.autoreset ?? 'next-step';
+    if (this.autoreset !== 'next-step') {
+      throw new InvalidOptionError(`Expected autoreset to be "next-step", got ${JSON.stringify(options.autoreset)}`);
+    }
+    const first = envs[0] as Env<Obs, Act>;
+    this.singleObservationSpace = first.observationSpace;
+    this.singleActionSpace = first.actionSpace;
+    this.busy = new Array<boolean>(envs.length).fill(false);
+    this.needsReset = new Array<boolean>(envs.length).fill(true);
+  }
+
+  /**
+   * Resets every env at once (seeds `seed + i`) and returns the observations
+   * in env order. For independent envs; envs that share a session need
+   * `asyncReset()` and `recv()`.
+   */
+  async reset(options: { seed?: number } = {}): Promise<{ observations: Obs[]; infos: StepInfo[] }> {
+    this.assertOpen();
+    if (this.inFlight > 0 || this.ready.length > 0) throw new ClientStateError('reset() while steps are in flight: recv() them first');
+    const results = await Promise.all(
+      this.envs.map((env, i) =>
+        env.reset(options.seed === undefined ? {} : { seed: options.seed + i }).catch((error: unknown) => {
+          throw new VectorEnvError(i, error);
+        }),
+      ),
+    );
+    this.needsReset.fill(false);
+    return { observations: results.map((r) => r.observation), infos: results.map((r) => r.info) };
+  }
+
+  /**
+   * Starts a reset of every env (seeds `seed + i`) without waiting: the first
+   * observations come back through `recv()`, as envs become ready. Use this
+   * when envs share sessions (self-play): a seat's reset returns only when it
+   * is that seat's turn, which may need another seat of the vector to move.
+   */
+  asyncReset(options: { seed?: number } = {}): void {
+    this.assertOpen();
+    if (this.inFlight > 0 || this.ready.length > 0) throw new ClientStateError('asyncReset() while steps are in flight: recv() them first');
+    this.envs.forEach((env, id) => {
+      this.busy[id] = true;
+      this.inFlight++;
+      void this.run(id, null, options.seed === undefined ? {} : { seed: options.seed + id });
+    });
+  }
+
+  /** Starts a step of each listed env (default: all) with its action. Envs must not be in flight. */
+  send(actions: Act[], envIds?: number[]): void {
+    this.assertOpen();
+    const ids = envIds ?? this.envs.map((_, i) => i);
+    if (actions.length !== ids.length) {
+      throw new InvalidOptionError(`Expected one action per env id (${ids.length}), got ${actions.length}`);
+    }
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.numEnvs) throw new InvalidOptionError(`Expected env ids from 0 to ${this.numEnvs - 1}, got ${id}`);
+      if (this.busy[id]) throw new ClientStateError(`Env ${id} is already in flight: recv() it before sending it again`);
+    }
+    ids.forEach((id, k) => {
+      this.busy[id] = true;
+      this.inFlight++;
+      void this.run(id, actions[k] as Act);
+    });
+  }
+
+  /**
+   * Waits until at least `batchSize` envs are ready (or every env in flight,
+   * if fewer) and returns them, in the order they became ready.
+   */
+  async recv(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<VectorBatch<Obs>> {
+    this.assertOpen();
+    const want = Math.min(this.batchSize, this.inFlight + this.ready.length);
+    if (want === 0) throw new ClientStateError('recv() with no env in flight: send() actions first');
+    if (this.ready.length < want) await this.waitFor(want, options);
+    const failedAt = this.ready.findIndex((r) => 'error' in r);
+    if (failedAt >= 0) {
+      // The other results stay queued, so nothing is lost; the caller learns which env failed.
+      const [failed] = this.ready.splice(failedAt, 1) as Array<{ envId: number; error: unknown }>;
+      throw new VectorEnvError((failed as { envId: number }).envId, (failed as { error: unknown }).error);
+    }
+    const taken = this.ready.splice(0, want);
+    const ok = taken as Array<Ready<Obs>>;
+    return {
+      envIds: ok.map((r) => r.envId),
+      observations: ok.map((r) => r.observation),
+      rewards: Float32Array.from(ok.map((r) => r.reward)),
+      terminated: Uint8Array.from(ok.map((r) => (r.terminated ? 1 : 0))),
+      truncated: Uint8Array.from(ok.map((r) => (r.truncated ? 1 : 0))),
+      infos: ok.map((r) => r.info),
+    };
+  }
+
+  /** Lock-step: steps every env and returns the results in env order. */
+  async step(actions: Act[]): Promise<VectorBatch<Obs>> {
+    if (this.inFlight > 0 || this.ready.length > 0) throw new ClientStateError('step() while steps are in flight: recv() them first');
+    this.send(actions);
+    const parts: Array<VectorBatch<Obs>> = [];
+    let got = 0;
+    while (got < this.numEnvs) {
+      const batch = await this.recv();
+      parts.push(batch);
+      got += batch.envIds.length;
+    }
+    const order = parts.flatMap((b) => b.envIds.map((id, k) => ({ id, b, k }))).sort((x, y) => x.id - y.id);
+    return {
+      envIds: order.map((o) => o.id),
+      observations: order.map((o) => o.b.observations[o.k] as Obs),
+      rewards: Float32Array.from(order.map((o) => o.b.rewards[o.k] as number)),
+      terminated: Uint8Array.from(order.map((o) => o.b.terminated[o.k] as number)),
+      truncated: Uint8Array.from(order.map((o) => o.b.truncated[o.k] as number)),
+      infos: order.map((o) => o.b.infos[o.k] as StepInfo),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake?.();
+    await Promise.all(this.envs.map((env) => env.close()));
+  }
+
+  private async run(id: number, action: Act | null, resetOptions?: { seed?: number }): Promise<void> {
+    const env = this.envs[id] as Env<Obs, Act>;
+    try {
+      if (this.needsReset[id] || resetOptions) {
+        // next-step autoreset: this step's action is ignored and the env starts its next episode.
+        const { observation, info } = await env.reset(resetOptions);
+        this.needsReset[id] = false;
+        this.ready.push({ envId: id, observation, reward: 0, terminated: false, truncated: false, info });
+      } else {
+        const r = await env.step(action as Act);
+        if (r.terminated || r.truncated) this.needsReset[id] = true;
+        this.ready.push({ envId: id, observation: r.observation, reward: r.reward, terminated: r.terminated, truncated: r.truncated, info: r.info });
+      }
+    } catch (error) {
+      this.needsReset[id] = true;
+      this.ready.push({ envId: id, error });
+    } finally {
+      this.busy[id] = false;
+      this.inFlight--;
+      this.wake?.();
+    }
+  }
+
+  private waitFor(want: number, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+    const { timeoutMs = Infinity, signal } = options;
+    return new Promise<void>((resolve, reject) => {
+      const timer =
+        timeoutMs === Infinity
+          ? undefined
+          : setTimeout(() => {
+              done();
+              reject(new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${want} env(s) of ${this.inFlight + this.ready.length} in flight; ${this.ready.length} ready`));
+            }, timeoutMs);
+      const onAbort = (): void => {
+        done();
+        reject(new AbortError(`Aborted while waiting for ${want} env(s); ${this.ready.length} ready`, { cause: signal?.reason }));
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.wake = undefined;
+      };
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.wake = () => {
+        if (this.closed) {
+          done();
+          reject(new ClientStateError('The vector env was closed while recv() waited'));
+        } else if (this.ready.length >= want || this.ready.some((r) => 'error' in r)) {
+          done();
+          resolve();
+        }
+      };
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClientStateError('This vector env is closed');
+  }
+}

@@ -1,0 +1,2 @@
+export * from './aec.ts';
+export * from './async-vector.ts';
