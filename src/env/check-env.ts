@@ -11,6 +11,12 @@ export interface CheckEnvOptions {
   maxSteps?: number;
   /** Seed of the random actions. Default 0. */
   seed?: number;
+  /**
+   * Picks the action of each step from the latest info; default a random
+   * masked action, or `{}` for a JSON action space (raw adapters), which a
+   * game like Echo refuses: pass e.g. `() => ({ msg: 'hi' })` there.
+   */
+  action?: (info: StepInfo, rng: SeededRng) => unknown;
 }
 
 /** What `checkEnv` found. */
@@ -109,8 +115,8 @@ export async function checkEnv<Obs, Act>(
   if (factory) {
     const [a, b] = [await factory(), await factory()];
     try {
-      const ta = await trajectory(a, seed);
-      const tb = await trajectory(b, seed);
+      const ta = await trajectory(a, seed, pick);
+      const tb = await trajectory(b, seed, pick);
       check('same seed, same episode', ta === tb, 'two envs made the same way and seeded the same diverged');
     } finally {
       await Promise.all([a.close(), b.close()]);
@@ -126,25 +132,35 @@ export async function checkEnv<Obs, Act>(
   }
 
   function pickAction(info: StepInfo): Act {
+    return pick(info, rng);
+  }
+
+  function pick(info: StepInfo, random: SeededRng): Act {
+    if (options.action) return options.action(info, random) as Act;
     if (env.actionSpace.kind === 'json') return {} as Act;
-    return randomLegal(info.actionMask, rng) as Act;
+    return randomLegal(info.actionMask, random) as Act;
   }
 }
 
-async function trajectory<Obs, Act>(env: Env<Obs, Act>, seed: number): Promise<string> {
+async function trajectory<Obs, Act>(env: Env<Obs, Act>, seed: number, pick: (info: StepInfo, rng: SeededRng) => Act): Promise<string> {
   const rng = new SeededRng(`trajectory-${seed}`);
   const parts: string[] = [];
   for (let episode = 0; episode < 2; episode++) {
     let { observation, info } = await env.reset({ seed: seed + episode });
-    parts.push(JSON.stringify(Array.from(observation as ArrayLike<number>)));
+    parts.push(serialize(observation));
     for (let t = 0; t < 1000; t++) {
-      const result = await env.step(randomLegal(info.actionMask, rng) as Act);
+      const result = await env.step(pick(info, rng));
       ({ observation, info } = result);
-      parts.push(`${result.reward}|${JSON.stringify(Array.from(observation as ArrayLike<number>))}`);
+      parts.push(`${result.reward}|${serialize(observation)}`);
       if (result.terminated || result.truncated) break;
     }
   }
   return parts.join('\n');
+}
+
+/** Typed arrays as plain lists; anything else (a raw adapter's state object) as its JSON. */
+function serialize(observation: unknown): string {
+  return JSON.stringify(ArrayBuffer.isView(observation) ? Array.from(observation as unknown as ArrayLike<number>) : observation);
 }
 
 function isSpace(x: unknown): boolean {

@@ -287,7 +287,9 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     } finally {
       this.waiting = undefined;
     }
-    if (!state.gameover && !this.adapter.actionMask(state, seat.info).includes(1)) {
+    // An empty mask (a raw adapter's JSON actions) says nothing about legal moves.
+    const mask = state.gameover ? undefined : this.adapter.actionMask(state, seat.info);
+    if (mask && mask.length > 0 && !mask.includes(1)) {
       throw new GameStuckError(`${this.game}: this seat has no legal move on its turn, so the game cannot end`);
     }
     return state;

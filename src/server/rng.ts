@@ -22,6 +22,19 @@ export class SeededRng implements Rng {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
+  /** The generator's position, to save with a checkpoint. */
+  getState(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  /** Restores a position from `getState`. */
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || !state.every((x) => Number.isInteger(x))) {
+      throw new TypeError(`Expected a generator state of 4 integers, got ${JSON.stringify(state)}`);
+    }
+    [this.a, this.b, this.c, this.d] = state.map((x) => x | 0) as [number, number, number, number];
+  }
+
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
