@@ -26,7 +26,9 @@ describe('fs model IO', () => {
     expect((await readFile(path.join(dir, 'weights.bin'))).length).toBe((5 * 16 + 16 + 16 * 3 + 3) * 4);
     const loaded = await loadModel(dir);
     expect((loaded.predict(x) as tf.Tensor).arraySync()).toEqual(before);
-    tf.dispose([x, model, loaded]);
+    x.dispose();
+    model.dispose();
+    loaded.dispose();
   });
 
   it('says clearly when there is no model', async () => {
