@@ -3,14 +3,16 @@ import { hideBin } from 'yargs/helpers';
 import { benchCommand } from './bench.ts';
 import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
+import { trainCommand } from './train.ts';
 
 await yargs(hideBin(process.argv))
   .scriptName('game-gym')
   .usage('$0 <command> [options]')
   .command(serveCommand)
+  .command(trainCommand)
   .command(benchCommand)
   .command(startCommand)
-  .demandCommand(1, 'Name a command: serve, bench or start (see --help)')
+  .demandCommand(1, 'Name a command: serve, train, bench or start (see --help)')
   .strict()
   .help()
   .wrap(Math.min(110, process.stdout.columns ?? 110))

@@ -35,13 +35,15 @@ const LINES = [
 
 /**
  * Perfect TicTacToe (negamax over the whole game tree, memoised): never
- * loses, wins as fast as it can, and picks at random among equally good moves.
+ * loses, wins as fast as it can, and among equally safe moves takes those
+ * that win most often against an opponent who errs (then at random).
  * Reads the TicTacToe adapter's observation (planes: mine, theirs, empty).
  */
 export class MinimaxPolicy implements Policy<Float32Array> {
   readonly name = 'minimax';
   private readonly rng: SeededRng;
   private readonly memo = new Map<number, number>();
+  private readonly edgeMemo = new Map<number, number>();
 
   constructor(seed: number | string = 0) {
     this.rng = new SeededRng(`minimax-policy-${seed}`);
@@ -69,9 +71,77 @@ export class MinimaxPolicy implements Policy<Float32Array> {
     const values = this.moveValues(obs, mask);
     let top = -Infinity;
     for (const v of values.values()) top = Math.max(top, v);
-    const best = [...values].filter(([, v]) => v === top).map(([m]) => m);
+    let best = [...values].filter(([, v]) => v === top).map(([m]) => m);
     if (best.length === 0) return randomLegal(mask, this.rng);
+    // Among moves that are equally good against perfect play, take those that win most often
+    // against an opponent who errs (a uniformly random one).
+    const board = new Int8Array(9);
+    for (let i = 0; i < 9; i++) board[i] = obs[i] ? 1 : obs[9 + i] ? -1 : 0;
+    const edge = new Map<number, number>();
+    for (const m of best) {
+      board[m] = 1;
+      edge.set(m, this.versusRandom(board));
+      board[m] = 0;
+    }
+    let topEdge = -Infinity;
+    for (const v of edge.values()) topEdge = Math.max(topEdge, v);
+    best = best.filter((m) => (edge.get(m) as number) >= topEdge - 1e-12);
     return best[this.rng.int(0, best.length - 1)] as number;
+  }
+
+  /**
+   * Expected result (+1 win, 0 draw, -1 loss) for the player who just moved
+   * (marked 1), when a random opponent (-1) moves next and this player then
+   * keeps choosing safe moves by the same rule.
+   */
+  private versusRandom(board: Int8Array): number {
+    let key = 3;
+    for (let i = 0; i < 9; i++) key = key * 3 + ((board[i] as number) + 1);
+    const cached = this.edgeMemo.get(key);
+    if (cached !== undefined) return cached;
+    let value: number;
+    if (wins(board, 1)) value = 1;
+    else if (!board.includes(0)) value = 0;
+    else {
+      let sum = 0;
+      let count = 0;
+      for (let i = 0; i < 9; i++) {
+        if (board[i] !== 0) continue;
+        board[i] = -1;
+        sum += this.afterRandomMove(board);
+        board[i] = 0;
+        count++;
+      }
+      value = sum / count;
+    }
+    this.edgeMemo.set(key, value);
+    return value;
+  }
+
+  /** The random opponent (-1) just moved: our best safe reply's expected result. */
+  private afterRandomMove(board: Int8Array): number {
+    if (wins(board, -1)) return -1;
+    if (!board.includes(0)) return 0;
+    let top = -Infinity;
+    const options: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      if (board[i] !== 0) continue;
+      board[i] = 1;
+      const v = -this.negamax(board, -1);
+      board[i] = 0;
+      if (v > top) {
+        top = v;
+        options.length = 0;
+      }
+      if (v === top) options.push(i);
+    }
+    let best = -Infinity;
+    for (const i of options) {
+      board[i] = 1;
+      best = Math.max(best, this.versusRandom(board));
+      board[i] = 0;
+    }
+    return best;
   }
 
   /** Value for `player` (1 or -1) to move on `board`, from that player's view. */

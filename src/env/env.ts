@@ -6,6 +6,7 @@ import {
   ConnectionRefusedError,
   ConnectionResetError,
   GameGymError,
+  GameServerError,
   IllegalMoveError,
   InvalidOptionError,
   ProtocolError,
@@ -246,7 +247,8 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
       if (this.leader && max !== undefined && this.steps >= max) return this.finish(state, reward, false, true);
       this.episodeReturn += reward;
       return { observation: seat.observation(), reward, terminated: false, truncated: false, info: this.info(state) };
-    } catch (error) {
+    } catch (caught) {
+      const error = asSessionLoss(caught);
       if (!isSessionLoss(error) && !(error instanceof GameStuckError)) throw error;
       // The server went away, the session was overwritten or timed out, or the game cannot go on:
       // end the episode, not the run.
@@ -369,6 +371,16 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     const shape = this.actionSpace.shape;
     return (this.actionSpace as unknown as { n?: number }).n ?? shape.reduce((a, b) => a * b, 1);
   }
+}
+
+/** A key the server took before and now refuses means the session was replaced by a new one of the same name. */
+function asSessionLoss(error: unknown): unknown {
+  if (error instanceof GameServerError && !(error instanceof SessionLostError) && error.serverMessage === 'framework: invalid key') {
+    const lost = new SessionLostError(error.serverMessage);
+    lost.message += ' (the session was replaced by a new one of the same name: overwritten)';
+    return lost;
+  }
+  return error;
 }
 
 function isSessionLoss(error: unknown): error is GameGymError {

@@ -127,9 +127,12 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
     if (actions.length !== ids.length) {
       throw new InvalidOptionError(`Expected one action per env id (${ids.length}), got ${actions.length}`);
     }
+    const seen = new Set<number>();
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= this.numEnvs) throw new InvalidOptionError(`Expected env ids from 0 to ${this.numEnvs - 1}, got ${id}`);
       if (this.busy[id]) throw new ClientStateError(`Env ${id} is already in flight: recv() it before sending it again`);
+      if (seen.has(id)) throw new InvalidOptionError(`Env ${id} is listed twice: send each env one action`);
+      seen.add(id);
     }
     ids.forEach((id, k) => {
       this.busy[id] = true;
@@ -144,9 +147,13 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
    */
   async recv(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<VectorBatch<Obs>> {
     this.assertOpen();
+    if (this.wake) throw new ClientStateError('recv() while another recv() waits: await it first');
     const want = Math.min(this.batchSize, this.inFlight + this.ready.length);
     if (want === 0) throw new ClientStateError('recv() with no env in flight: send() actions first');
-    if (this.ready.length < want) await this.waitFor(want, options);
+    if (options.signal?.aborted) {
+      throw new AbortError(`Aborted before waiting for ${want} env(s); ${this.ready.length} ready`, { cause: options.signal.reason });
+    }
+    if (this.ready.length < want && !this.ready.some((r) => 'error' in r)) await this.waitFor(want, options);
     const failedAt = this.ready.findIndex((r) => 'error' in r);
     if (failedAt >= 0) {
       // The other results stay queued, so nothing is lost; the caller learns which env failed.
@@ -225,7 +232,7 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
           ? undefined
           : setTimeout(() => {
               done();
-              reject(new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${want} env(s) of ${this.inFlight + this.ready.length} in flight; ${this.ready.length} ready`));
+              reject(new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${want} env(s): ${this.ready.length} ready, ${this.inFlight} still pending`));
             }, timeoutMs);
       const onAbort = (): void => {
         done();

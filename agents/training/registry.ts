@@ -1,0 +1,39 @@
+import type { Learner, LearnerSpec } from '../agent.ts';
+
+/** The learners `train` knows, by name. */
+export const AGENT_NAMES = ['dqn', 'ppo', 'tabular-q', 'menace'] as const;
+/** One of `AGENT_NAMES`. */
+export type AgentName = (typeof AGENT_NAMES)[number];
+
+// Imported on demand: the tabular learners need no tfjs, and tfjs must not start before its backend is chosen.
+const LOADERS: Record<AgentName, () => Promise<{
+  create: (spec: LearnerSpec, config: Record<string, unknown>) => Promise<Learner> | Learner;
+  fromCheckpoint: (dir: string) => Promise<Learner>;
+}>> = {
+  dqn: async () => {
+    const { DqnAgent } = await import('../dqn.ts');
+    return { create: (s, c) => DqnAgent.create(s, c), fromCheckpoint: (d) => DqnAgent.fromCheckpoint(d) };
+  },
+  ppo: async () => {
+    const { PpoAgent } = await import('../ppo.ts');
+    return { create: (s, c) => PpoAgent.create(s, c), fromCheckpoint: (d) => PpoAgent.fromCheckpoint(d) };
+  },
+  'tabular-q': async () => {
+    const { TabularQAgent } = await import('../tabular-q.ts');
+    return { create: (s, c) => TabularQAgent.create(s, c), fromCheckpoint: (d) => TabularQAgent.fromCheckpoint(d) };
+  },
+  menace: async () => {
+    const { MenaceAgent } = await import('../menace.ts');
+    return { create: (s, c) => MenaceAgent.create(s, c), fromCheckpoint: (d) => MenaceAgent.fromCheckpoint(d) };
+  },
+};
+
+/** Makes a fresh learner; `config` overrides the agent's defaults. */
+export async function createLearner(name: AgentName, spec: LearnerSpec, config: Record<string, unknown> = {}): Promise<Learner> {
+  return (await LOADERS[name]()).create(spec, config);
+}
+
+/** Loads a learner saved with `save(dir)`, ready to act and to go on learning. */
+export async function loadLearner(name: AgentName, dir: string): Promise<Learner> {
+  return (await LOADERS[name]()).fromCheckpoint(dir);
+}

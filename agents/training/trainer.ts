@@ -1,0 +1,394 @@
+import { appendFile, mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeEnv, makeSelfPlayEnvs, type GameEnv } from '../../src/env/env.ts';
+import type { OpponentSpec } from '../../src/env/opponents.ts';
+import type { Policy } from '../../src/env/policy.ts';
+import { flatDim } from '../../src/env/spaces.ts';
+import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { GameFramework } from '../../src/server/framework.ts';
+import { ProgressBar, compact } from '../../src/progress.ts';
+import { initBackend, describeBackend, type BackendName } from '../../src/tf/backend.ts';
+import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
+import type { Learner, TransitionBatch } from '../agent.ts';
+import { batchCalls } from './batching.ts';
+import { writeCurveSvg, type CurvePoint } from './curve.ts';
+import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
+import { AGENT_NAMES, createLearner, loadLearner, type AgentName } from './registry.ts';
+
+/** Who the learner plays against while training. */
+export type TrainOpponent = 'random' | 'minimax' | 'greedy' | 'self' | 'pool';
+
+/** Everything a training run is made of; every field has a default (`TRAIN_DEFAULTS`). */
+export interface TrainConfig {
+  game: string;
+  agent: AgentName;
+  opponent: TrainOpponent;
+  /** With `opponent: 'pool'`: the share of games against the latest policy; the rest go to past snapshots. */
+  poolLatestRatio: number;
+  poolSize: number;
+  /** Env steps between two snapshots into the pool. */
+  poolSnapshotEvery: number;
+  /** Parallel sessions. */
+  envs: number;
+  /** Env steps (transitions of the learner's seats) to train for. */
+  steps: number;
+  /** `embedded` (in process), `embedded-tcp`, or `host:port` of a running server (the reference included). */
+  server: string;
+  seed: number;
+  /** Runs go to `<out>/<game>__<agent>__<seed>__<time>`. */
+  out: string;
+  /** Env steps between evaluations. */
+  evalEvery: number;
+  evalGames: number;
+  /** Fixed opponents of the evaluations. Default: random and minimax for TicTacToe, random elsewhere. */
+  evalOpponents: string[];
+  /** Env steps between checkpoints. */
+  checkpointEvery: number;
+  backend: BackendName | 'auto';
+  players: number | null;
+  /** Overrides of the agent's own config (its defaults fill the rest). */
+  agentConfig: Record<string, unknown>;
+}
+
+/** Defaults of every training option. */
+export const TRAIN_DEFAULTS: TrainConfig = {
+  game: 'TicTacToe',
+  agent: 'dqn',
+  opponent: 'random',
+  poolLatestRatio: 0.8,
+  poolSize: 5,
+  poolSnapshotEvery: 20_000,
+  envs: 16,
+  steps: 200_000,
+  server: 'embedded',
+  seed: 1,
+  out: 'experiments/runs',
+  evalEvery: 25_000,
+  evalGames: 200,
+  evalOpponents: [],
+  checkpointEvery: 25_000,
+  backend: 'auto',
+  players: null,
+  agentConfig: {},
+};
+
+/** Checks a config (defaults filled in) and returns it; throws InvalidOptionError with what is wrong. */
+export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
+  const unknown = Object.keys(partial).filter((k) => !(k in TRAIN_DEFAULTS));
+  if (unknown.length) throw new InvalidOptionError(`Unknown training option(s): ${unknown.join(', ')}`);
+  const c: TrainConfig = { ...TRAIN_DEFAULTS, ...partial };
+  if (c.evalOpponents.length === 0) c.evalOpponents = c.game === 'TicTacToe' ? ['random', 'minimax'] : ['random'];
+  const positiveInt = (key: keyof TrainConfig): void => {
+    const v = c[key];
+    if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
+      throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${JSON.stringify(v)}`);
+    }
+  };
+  for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
+  if (!AGENT_NAMES.includes(c.agent)) throw new InvalidOptionError(`Expected agent to be one of ${AGENT_NAMES.join(', ')}, got ${JSON.stringify(c.agent)}`);
+  if (!['random', 'minimax', 'greedy', 'self', 'pool'].includes(c.opponent)) {
+    throw new InvalidOptionError(`Expected opponent to be random, minimax, greedy, self or pool, got ${JSON.stringify(c.opponent)}`);
+  }
+  if (!(c.poolLatestRatio >= 0 && c.poolLatestRatio <= 1)) {
+    throw new InvalidOptionError(`Expected poolLatestRatio to be a number from 0 to 1, got ${c.poolLatestRatio}`);
+  }
+  if (c.opponent === 'self' && c.envs % 2 !== 0) throw new InvalidOptionError(`Expected envs to be even for self-play (two seats per session), got ${c.envs}`);
+  if (!Number.isInteger(c.seed)) throw new InvalidOptionError(`Expected seed to be an integer, got ${c.seed}`);
+  return c;
+}
+
+/** What a finished run reports. */
+export interface TrainResult {
+  runDir: string;
+  envSteps: number;
+  episodes: number;
+  seconds: number;
+  backend: string;
+  finalEval: EvaluationResult[];
+}
+
+/** Hooks of `train`. */
+export interface TrainHooks {
+  /** Lines for the console (resolved config, backend, evaluations). Default: console.log. */
+  log?: (line: string) => void;
+  /** Show a progress bar on stderr. Default true. */
+  progress?: boolean;
+  signal?: AbortSignal;
+}
+
+interface TrainerState {
+  envSteps: number;
+  episodes: number;
+  seconds: number;
+  nextEval: number;
+  nextCheckpoint: number;
+  nextSnapshot: number;
+  recent: string[];
+}
+
+const RECENT = 1000;
+
+/**
+ * Trains a learner on a server game through many sessions at once (an
+ * AsyncVectorEnv with batched inference), evaluating against fixed opponents,
+ * saving checkpoints, and writing `config.json`, `metrics.jsonl` and
+ * `curve.svg` into the run folder. `resumeDir` continues a run exactly where
+ * its last checkpoint left it (episodes in flight then are replayed from
+ * their start).
+ */
+export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {}, resumeDir?: string): Promise<TrainResult> {
+  const log = hooks.log ?? ((line: string) => console.log(line));
+  let config: TrainConfig;
+  let runDir: string;
+  let state: TrainerState;
+  if (resumeDir) {
+    runDir = resumeDir;
+    config = resolveTrainConfig(JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8')) as Partial<TrainConfig>);
+    if (!existsSync(path.join(runDir, 'checkpoint', 'trainer.json'))) {
+      throw new InvalidOptionError(`Nothing to resume in ${runDir}: no checkpoint/trainer.json`);
+    }
+    state = JSON.parse(await readFile(path.join(runDir, 'checkpoint', 'trainer.json'), 'utf8')) as TrainerState;
+    await truncateMetrics(path.join(runDir, 'metrics.jsonl'), state.envSteps);
+  } else {
+    config = resolveTrainConfig(partial);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    runDir = path.join(config.out, `${config.game}__${config.agent}__${config.seed}__${stamp}`);
+    await mkdir(runDir, { recursive: true });
+    await writeFile(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    state = { envSteps: 0, episodes: 0, seconds: 0, nextEval: config.evalEvery, nextCheckpoint: config.checkpointEvery, nextSnapshot: config.poolSnapshotEvery, recent: [] };
+  }
+  log(`${resumeDir ? 'resuming' : 'training'} ${JSON.stringify(config)}`);
+  const backend = await initBackend(config.backend);
+  log(describeBackend(backend));
+  log(`run folder: ${runDir}`);
+
+  const probe = makeEnv<Float32Array, number>(config.game, { players: config.players ?? undefined });
+  const spec = {
+    observationSize: flatDim(probe.observationSpace),
+    actionCount: flatDim(probe.actionSpace),
+    numEnvs: config.envs,
+    seed: config.seed,
+  };
+  await probe.close();
+  const agent: Learner = resumeDir
+    ? await loadLearner(config.agent, path.join(runDir, 'checkpoint', 'agent'))
+    : await createLearner(config.agent, spec, config.agentConfig);
+
+  const pool: Learner[] = [];
+  const snapshotDir = path.join(os.tmpdir(), `gsg-pool-${process.pid}-${Date.now()}`);
+  const ownServer = config.server === 'embedded' ? new GameFramework({ seed: config.seed }) : undefined;
+  const envs = makeTrainingEnvs(config, ownServer ?? config.server, agent, pool);
+  const vector = new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
+  const bar = hooks.progress === false ? undefined : new ProgressBar(`${config.game} ${config.agent}`, config.steps);
+  const metricsFile = path.join(runDir, 'metrics.jsonl');
+  const started = performance.now() - state.seconds * 1000;
+  const seconds = (): number => (performance.now() - started) / 1000;
+  let lastStats: Record<string, number> | null = null;
+  let finalEval: EvaluationResult[] = [];
+
+  const last = {
+    obs: new Array<Float32Array | undefined>(config.envs),
+    mask: new Array<Uint8Array | undefined>(config.envs),
+    action: new Array<number>(config.envs).fill(0),
+    pendingReset: new Array<boolean>(config.envs).fill(true),
+  };
+
+  const evaluate = async (): Promise<EvaluationResult[]> => {
+    const results: EvaluationResult[] = [];
+    for (const opponent of config.evalOpponents) {
+      const r = await evaluatePolicy({ game: config.game, policy: agent, opponent: opponent as OpponentSpec, games: config.evalGames, seed: config.seed + state.envSteps, players: config.players ?? undefined });
+      results.push(r);
+      await appendFile(metricsFile, `${JSON.stringify({ type: 'eval', step: state.envSteps, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean })}\n`);
+    }
+    log(`\n${evalLine(state.envSteps, results)}`);
+    return results;
+  };
+
+  const checkpoint = async (): Promise<void> => {
+    const dir = path.join(runDir, 'checkpoint');
+    const tmp = path.join(runDir, 'checkpoint.tmp');
+    await rm(tmp, { recursive: true, force: true });
+    await agent.save(path.join(tmp, 'agent'));
+    await writeFile(path.join(tmp, 'trainer.json'), JSON.stringify({ ...state, seconds: seconds() }));
+    // Swap in one rename so a crash leaves the old checkpoint or the new one, never half of one.
+    await rm(`${dir}.old`, { recursive: true, force: true });
+    if (existsSync(dir)) await rename(dir, `${dir}.old`);
+    await rename(tmp, dir);
+    await rm(`${dir}.old`, { recursive: true, force: true });
+  };
+
+  try {
+    vector.asyncReset({ seed: config.seed * 1000 + state.episodes });
+    while (state.envSteps < config.steps) {
+      if (hooks.signal?.aborted) break;
+      const batch = await vector.recv();
+      const t: TransitionBatch = { envIds: [], observations: [], masks: [], actions: [], rewards: [], nextObservations: [], nextMasks: [], terminated: [], truncated: [] };
+      batch.envIds.forEach((id, k) => {
+        const obs = batch.observations[k] as Float32Array;
+        const info = batch.infos[k]!;
+        if (last.pendingReset[id]) {
+          last.pendingReset[id] = false;
+        } else {
+          const terminated = batch.terminated[k] === 1;
+          const truncated = batch.truncated[k] === 1;
+          t.envIds.push(id);
+          t.observations.push(last.obs[id] as Float32Array);
+          t.masks.push(last.mask[id] as Uint8Array);
+          t.actions.push(last.action[id] as number);
+          t.rewards.push(batch.rewards[k] as number);
+          t.nextObservations.push(obs);
+          t.nextMasks.push(info.actionMask);
+          t.terminated.push(terminated);
+          t.truncated.push(truncated);
+          state.envSteps++;
+          if (terminated || truncated) {
+            last.pendingReset[id] = true;
+            state.episodes++;
+            const o = info.episode?.outcome;
+            state.recent.push(typeof o === 'string' ? o : typeof o === 'object' ? `score:${o.score}` : 'truncated');
+            if (state.recent.length > RECENT) state.recent.shift();
+          }
+        }
+        last.obs[id] = obs;
+        last.mask[id] = info.actionMask;
+      });
+      if (t.envIds.length > 0) {
+        agent.record(t);
+        lastStats = (await agent.learn(state.envSteps)) ?? lastStats;
+      }
+
+      const acting = batch.envIds.filter((id) => !last.pendingReset[id]);
+      const chosen = acting.length
+        ? await agent.explore(acting.map((id) => last.obs[id] as Float32Array), acting.map((id) => last.mask[id] as Uint8Array), acting)
+        : [];
+      const actions = batch.envIds.map((id) => {
+        const k = acting.indexOf(id);
+        const a = k >= 0 ? (chosen[k] as number) : 0; // ignored: the env resets (next-step autoreset)
+        last.action[id] = a;
+        return a;
+      });
+      vector.send(actions, batch.envIds);
+
+      bar?.update(state.envSteps, summary(state.recent, lastStats));
+      if (state.envSteps >= state.nextSnapshot && config.opponent === 'pool') {
+        state.nextSnapshot += config.poolSnapshotEvery;
+        const dir = path.join(snapshotDir, String(state.envSteps));
+        await agent.save(dir);
+        pool.push(await loadLearner(config.agent, dir));
+        if (pool.length > config.poolSize) pool.shift()?.dispose();
+      }
+      // The last evaluation is the final one, after the loop.
+      if (state.envSteps >= state.nextEval && state.envSteps < config.steps) {
+        state.nextEval += config.evalEvery;
+        await appendFile(metricsFile, `${JSON.stringify({ type: 'train', step: state.envSteps, seconds: round(seconds()), episodes: state.episodes, stepsPerSecond: Math.round(state.envSteps / seconds()), ...rates(state.recent), learner: lastStats ?? {} })}\n`);
+        await evaluate();
+        await writeCurve(runDir, config);
+      }
+      if (state.envSteps >= state.nextCheckpoint) {
+        state.nextCheckpoint += config.checkpointEvery;
+        await checkpoint();
+      }
+    }
+    bar?.finish(state.envSteps, summary(state.recent, lastStats));
+    await checkpoint();
+    finalEval = await evaluate();
+    await writeCurve(runDir, config);
+  } finally {
+    await vector.close();
+    ownServer?.close();
+    for (const p of pool) p.dispose();
+    await rm(snapshotDir, { recursive: true, force: true });
+  }
+  const result: TrainResult = { runDir, envSteps: state.envSteps, episodes: state.episodes, seconds: round(seconds()), backend: backend.name, finalEval };
+  agent.dispose();
+  return result;
+}
+
+/** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
+function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<GameEnv<Float32Array, number>> {
+  const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const };
+  if (config.opponent === 'self') {
+    return Array.from({ length: config.envs / 2 }, (_, i) => makeSelfPlayEnvs<Float32Array, number>(config.game, { ...common, seed: config.seed * 1000 + i })).flat();
+  }
+  let opponent: OpponentSpec = config.opponent as OpponentSpec;
+  if (config.opponent === 'pool') {
+    const latest = batchCalls<Float32Array>({ name: 'latest', act: (o, m) => agent.act(o, m) });
+    // Pool slots delegate to the snapshot they stand for, or to the latest policy until it exists.
+    const slots = Array.from({ length: config.poolSize }, (_, s): Policy<Float32Array> => ({
+      name: `pool-${s}`,
+      act: (o, m) => (pool[s] ?? pool[pool.length - 1] ?? agent).act(o, m),
+    }));
+    const share = (1 - config.poolLatestRatio) / config.poolSize;
+    opponent = { mix: [{ policy: latest, weight: config.poolLatestRatio }, ...slots.map((p) => ({ policy: batchCalls(p), weight: share }))] };
+  }
+  return Array.from({ length: config.envs }, (_, i) =>
+    makeEnv<Float32Array, number>(config.game, { ...common, opponents: opponent, seed: config.seed * 1000 + i }),
+  );
+}
+
+function rates(recent: string[]): Record<string, number> {
+  const n = Math.max(1, recent.length);
+  const scores = recent.filter((o) => o.startsWith('score:')).map((o) => Number(o.slice(6)));
+  if (scores.length) return { meanScore: scores.reduce((a, b) => a + b, 0) / scores.length };
+  return {
+    winRate: recent.filter((o) => o === 'win').length / n,
+    drawRate: recent.filter((o) => o === 'draw').length / n,
+    lossRate: recent.filter((o) => o === 'loss').length / n,
+  };
+}
+
+function summary(recent: string[], stats: Record<string, number> | null): Record<string, string> {
+  const r = rates(recent);
+  const out: Record<string, string> = {};
+  if ('meanScore' in r) out.score = (r.meanScore as number).toFixed(1);
+  else out['W/D/L'] = `${pct(r.winRate as number)}/${pct(r.drawRate as number)}/${pct(r.lossRate as number)}`;
+  if (stats?.loss !== undefined) out.loss = compact(stats.loss);
+  if (stats?.epsilon !== undefined) out.eps = stats.epsilon.toFixed(2);
+  return out;
+}
+
+function evalLine(step: number, results: EvaluationResult[]): string {
+  return `eval @ ${step} steps: ${results
+    .map((r) => (r.score ? `vs ${r.opponent} mean score ${r.score.mean.toFixed(1)}` : `vs ${r.opponent} W/D/L ${pct(r.winRate)}/${pct(r.drawRate)}/${pct(r.lossRate)}`))
+    .join(', ')}`;
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Drops metrics written after the checkpoint a resume starts from, so no step is logged twice. */
+async function truncateMetrics(file: string, step: number): Promise<void> {
+  if (!existsSync(file)) return;
+  const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+  const kept = lines.filter((l) => (JSON.parse(l) as { step: number }).step <= step);
+  await writeFile(file, kept.map((l) => `${l}\n`).join(''));
+}
+
+/** Draws the run's learning curve from metrics.jsonl. */
+async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
+  const file = path.join(runDir, 'metrics.jsonl');
+  if (!existsSync(file)) return;
+  const rows = (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number | string>);
+  const points: CurvePoint[] = [];
+  const scoreGame = rows.some((r) => r.type === 'eval' && typeof r.meanScore === 'number');
+  for (const r of rows) {
+    if (r.type !== 'eval') continue;
+    if (scoreGame) points.push({ x: r.step as number, y: r.meanScore as number, series: `mean score vs ${r.opponent}` });
+    else {
+      points.push({ x: r.step as number, y: r.winRate as number, series: `win vs ${r.opponent}` });
+      points.push({ x: r.step as number, y: r.lossRate as number, series: `loss vs ${r.opponent}` });
+    }
+  }
+  await writeCurveSvg(path.join(runDir, 'curve.svg'), points, {
+    title: `${config.game}: ${config.agent} vs ${config.opponent} (greedy evaluation, ${config.evalGames} games)`,
+    yTitle: scoreGame ? 'mean score' : 'rate',
+    ...(scoreGame ? {} : { yDomain: [0, 1] as [number, number] }),
+  });
+}

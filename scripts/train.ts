@@ -1,0 +1,93 @@
+import type { CommandModule } from 'yargs';
+import { TRAIN_DEFAULTS, train, type TrainConfig } from '../agents/training/trainer.ts';
+import { AGENT_NAMES } from '../agents/training/registry.ts';
+
+interface TrainArgs {
+  game: string;
+  agent: string;
+  opponent: string;
+  envs: number;
+  steps: number;
+  server: string;
+  seed: number;
+  out: string;
+  'eval-every': number;
+  'eval-games': number;
+  'eval-opponents': string[];
+  'checkpoint-every': number;
+  'pool-latest-ratio': number;
+  'pool-size': number;
+  'pool-snapshot-every': number;
+  backend: string;
+  players: number | undefined;
+  'agent-config': string;
+  resume: string | undefined;
+  progress: boolean;
+}
+
+/** Builds the trainer's config from parsed flags (flags already include a --config file's values). */
+export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
+  let agentConfig: Record<string, unknown>;
+  try {
+    agentConfig = typeof a['agent-config'] === 'string' ? (JSON.parse(a['agent-config']) as Record<string, unknown>) : (a['agent-config'] as Record<string, unknown>);
+  } catch {
+    throw new Error(`Expected --agent-config to be a JSON object, got ${a['agent-config']}`);
+  }
+  return {
+    game: a.game,
+    agent: a.agent as TrainConfig['agent'],
+    opponent: a.opponent as TrainConfig['opponent'],
+    envs: a.envs,
+    steps: a.steps,
+    server: a.server,
+    seed: a.seed,
+    out: a.out,
+    evalEvery: a['eval-every'],
+    evalGames: a['eval-games'],
+    evalOpponents: a['eval-opponents'],
+    checkpointEvery: a['checkpoint-every'],
+    poolLatestRatio: a['pool-latest-ratio'],
+    poolSize: a['pool-size'],
+    poolSnapshotEvery: a['pool-snapshot-every'],
+    backend: a.backend as TrainConfig['backend'],
+    players: a.players ?? null,
+    agentConfig,
+  };
+}
+
+const d = TRAIN_DEFAULTS;
+
+/** `game-gym train`: trains an agent through many sessions at once. */
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train',
+  describe: 'Train an agent on a server game (async vector env, batched inference, eval, checkpoints, resume)',
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', describe: 'JSON config file (e.g. experiments/configs/ttt-dqn.json); flags override it', config: true })
+      .option('game', { type: 'string', default: d.game, describe: 'Server game' })
+      .option('agent', { type: 'string', default: d.agent, choices: AGENT_NAMES, describe: 'Learner' })
+      .option('opponent', { type: 'string', default: d.opponent, choices: ['random', 'minimax', 'greedy', 'self', 'pool'], describe: 'Other seats: a bot, the learner itself (self) or past snapshots (pool)' })
+      .option('envs', { type: 'number', default: d.envs, describe: 'Parallel sessions' })
+      .option('steps', { type: 'number', default: d.steps, describe: 'Env steps to train for' })
+      .option('server', { type: 'string', default: d.server, describe: 'embedded, embedded-tcp, or host:port of a running server (the reference too)' })
+      .option('seed', { type: 'number', default: d.seed, describe: 'Seed of the agent, envs and server' })
+      .option('out', { type: 'string', default: d.out, describe: 'Folder for run folders (game__agent__seed__time)' })
+      .option('eval-every', { type: 'number', default: d.evalEvery, describe: 'Env steps between evaluations' })
+      .option('eval-games', { type: 'number', default: d.evalGames, describe: 'Games per evaluation and opponent' })
+      .option('eval-opponents', { type: 'array', string: true, default: [] as string[], describe: 'Fixed evaluation opponents (default: random and minimax for TicTacToe, else random)' })
+      .option('checkpoint-every', { type: 'number', default: d.checkpointEvery, describe: 'Env steps between checkpoints' })
+      .option('pool-latest-ratio', { type: 'number', default: d.poolLatestRatio, describe: '--opponent pool: share of games against the latest policy' })
+      .option('pool-size', { type: 'number', default: d.poolSize, describe: '--opponent pool: snapshots kept' })
+      .option('pool-snapshot-every', { type: 'number', default: d.poolSnapshotEvery, describe: '--opponent pool: env steps between snapshots' })
+      .option('backend', { type: 'string', default: d.backend, choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tfjs-node if installed, else wasm, else cpu)' })
+      .option('players', { type: 'number', describe: 'Seats per session (default: the game\'s usual)' })
+      .option('agent-config', { type: 'string', default: '{}', describe: 'JSON object of agent config overrides, e.g. \'{"learningRate":0.0005}\'' })
+      .option('resume', { type: 'string', describe: 'Continue the run in this folder from its last checkpoint' })
+      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' }) as never,
+  handler: async (args) => {
+    const result = await train(trainConfigFromArgs(args), { progress: args.progress }, args.resume);
+    console.log(`done: ${result.envSteps} env steps, ${result.episodes} episodes in ${result.seconds} s on ${result.backend}`);
+    console.log(`run folder: ${result.runDir} (config.json, metrics.jsonl, curve.svg, checkpoint/)`);
+  },
+};
+
