@@ -130,7 +130,11 @@ function checkSpec(spec: LearnerSpec): LearnerSpec {
 // Q-network
 // ---------------------------------------------------------------------------
 
-/** observation -> hidden ReLU layers -> one linear Q value per action. */
+/**
+ * observation -> hidden ReLU layers -> one linear Q value per action. The
+ * LayersModel holds the weights and is what checkpoints save; the math below
+ * runs on its variables directly (see `qForward` and `denseTrain`).
+ */
 function buildQNetwork(spec: LearnerSpec, config: DqnConfig, seed: number): tf.LayersModel {
   const model = tf.sequential();
   const sizes = [...config.hiddenSizes, spec.actionCount];
@@ -146,6 +150,64 @@ function buildQNetwork(spec: LearnerSpec, config: DqnConfig, seed: number): tf.L
     );
   });
   return model;
+}
+
+/** The network's variables: kernel, bias, kernel, bias, ... (the order Adam's state is saved in). */
+function weightsOf(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+/**
+ * Q values for a batch, one fused matMul + bias + ReLU per layer. Not
+ * `model.predict`, which splits batches into chunks of 32, nor `model.apply`,
+ * which runs three kernels per layer.
+ */
+export function qForward(weights: tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
+  let h = x;
+  for (let i = 0; i < weights.length; i += 2) {
+    const last = i + 2 >= weights.length;
+    h = tf.fused.matMul({ a: h, b: weights[i] as tf.Tensor2D, bias: weights[i + 1], activation: last ? 'linear' : 'relu' }) as tf.Tensor2D;
+  }
+  return h;
+}
+
+/**
+ * A dense layer (x . W + b, then ReLU unless `linear`) with a hand-written
+ * gradient that transposes explicitly: tfjs's own gradient of matMul uses the
+ * transpose flags, which the WASM kernel runs about 7x slower than a
+ * transpose followed by a plain matMul. `needInputGrad` false skips the
+ * gradient with respect to x (the observations). The test checks these
+ * gradients against tfjs's autodiff of the same model.
+ */
+function denseTrain(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, linear: boolean, needInputGrad: boolean): tf.Tensor2D {
+  const layer = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [a, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    const out = tf.fused.matMul({ a, b: w, bias: b, activation: linear ? 'linear' : 'relu' }) as tf.Tensor2D;
+    save([a, w, out]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sa, sw, sout] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const dz = linear ? (dy as tf.Tensor2D) : (dy as tf.Tensor2D).mul(tf.step(sout));
+        return [
+          needInputGrad ? tf.matMul(dz, sw.transpose()) : tf.zerosLike(sa),
+          tf.matMul(sa.transpose(), dz),
+          dz.sum(0),
+        ];
+      },
+    };
+  });
+  return layer(x, kernel, bias) as tf.Tensor2D;
+}
+
+/** `qForward` built from `denseTrain` layers, for the gradient step (exported for its gradient test). */
+export function qForwardTrain(weights: tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
+  let h = x;
+  for (let i = 0; i < weights.length; i += 2) {
+    const last = i + 2 >= weights.length;
+    h = denseTrain(h, weights[i] as tf.Tensor2D, weights[i + 1] as tf.Tensor1D, last, i > 0);
+  }
+  return h;
 }
 
 // ---------------------------------------------------------------------------
@@ -350,7 +412,8 @@ export class DqnAgent implements Learner {
       if (obs.length !== O) throw new InvalidOptionError(`Expected observations of length ${O}, got ${obs.length}`);
       flat.set(obs, i * O);
     });
-    const q = tf.tidy(() => (this.online.predict(tf.tensor2d(flat, [observations.length, O])) as tf.Tensor).dataSync() as Float32Array);
+    const weights = weightsOf(this.online);
+    const q = tf.tidy(() => qForward(weights, tf.tensor2d(flat, [observations.length, O])).dataSync() as Float32Array);
     return observations.map((_, i) => q.subarray(i * A, (i + 1) * A));
   }
 
@@ -443,17 +506,18 @@ export class DqnAgent implements Learner {
       this.bNotDone[b] = buf.dones[i] ? 0 : 1;
       for (let k = 0; k < A; k++) this.bPenalty[b * A + k] = buf.nextMasks[i * A + k] ? 0 : ILLEGAL;
     }
-    const variables = this.online.trainableWeights.map((w) => w.read() as tf.Variable);
+    const variables = weightsOf(this.online);
+    const targetWeights = weightsOf(this.target);
     const result = tf.tidy(() => {
       const obs = tf.tensor2d(this.bObs, [B, O]);
       const nextObs = tf.tensor2d(this.bNextObs, [B, O]);
       const actionOneHot = tf.tensor2d(this.bActions, [B, A]);
       const penalty = tf.tensor2d(this.bPenalty, [B, A]);
       // TD target, no gradient: y = r + gamma * (1 - done) * Q_target(s', a*), a* over legal actions of s'.
-      const nextQTarget = this.target.predict(nextObs) as tf.Tensor2D;
+      const nextQTarget = qForward(targetWeights, nextObs);
       let nextValue: tf.Tensor1D;
       if (doubleDqn) {
-        const nextQOnline = (this.online.predict(nextObs) as tf.Tensor2D).add(penalty);
+        const nextQOnline = qForward(variables, nextObs).add(penalty);
         nextValue = nextQTarget.mul(tf.oneHot(nextQOnline.argMax(1) as tf.Tensor1D, A)).sum(1);
       } else {
         nextValue = nextQTarget.add(penalty).max(1);
@@ -462,7 +526,7 @@ export class DqnAgent implements Learner {
       // Q(s, a) by a one-hot mask and a sum: tf.gather cannot be trained through on WASM.
       let qMean: tf.Scalar | undefined;
       const { value: loss, grads } = tf.variableGrads(() => {
-        const qa = (this.online.apply(obs, { training: true }) as tf.Tensor2D).mul(actionOneHot).sum(1);
+        const qa = qForwardTrain(variables, obs).mul(actionOneHot).sum(1);
         qMean = tf.keep(qa.mean() as tf.Scalar);
         return this.config.loss === 'huber' ? huber(qa.sub(y)) : qa.sub(y).square().mean().asScalar();
       }, variables);

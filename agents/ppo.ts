@@ -192,8 +192,12 @@ function orthogonal(rows: number, cols: number, gain: number, rng: SeededRng): F
   return out;
 }
 
-/** The actor-critic: observation -> [logits (actionCount), value (1)]. */
-function buildNetwork(spec: LearnerSpec, config: PpoConfig, rng: SeededRng): tf.LayersModel {
+/**
+ * The actor-critic as a layers model: observation -> [logits (actionCount),
+ * value (1)]. The model holds the weights (and saves them with saveModel);
+ * acting and training run `forward` below on the same variables.
+ */
+function buildModel(spec: LearnerSpec, config: PpoConfig, rng: SeededRng): tf.LayersModel {
   const input = tf.input({ shape: [spec.observationSize], name: 'observation' });
   const gains = new Map<string, number>();
   const dense = (name: string, units: number, gain: number, activation?: 'tanh' | 'relu') => {
@@ -219,6 +223,59 @@ function buildNetwork(spec: LearnerSpec, config: PpoConfig, rng: SeededRng): tf.
     }
   });
   return model;
+}
+
+/** One dense layer's variables. */
+interface DenseVars {
+  kernel: tf.Variable;
+  bias: tf.Variable;
+}
+
+/** The model's layers in call order (`critic === actor` for a shared trunk). */
+interface Network {
+  actor: DenseVars[];
+  critic: DenseVars[];
+  policy: DenseVars;
+  value: DenseVars;
+  activation: PpoConfig['activation'];
+}
+
+function networkOf(model: tf.LayersModel, config: PpoConfig): Network {
+  const layer = (name: string): DenseVars => {
+    const [kernel, bias] = model.getLayer(name).trainableWeights.map((w) => w.read() as tf.Variable);
+    if (!kernel || !bias) throw new InvalidOptionError(`The model's layer ${name} has no kernel and bias`);
+    return { kernel, bias };
+  };
+  const tower = (prefix: string): DenseVars[] => config.hidden.map((_, i) => layer(`${prefix}_${i}`));
+  const actor = tower(config.sharedTrunk ? 'trunk' : 'actor');
+  return { actor, critic: config.sharedTrunk ? actor : tower('critic'), policy: layer('policy'), value: layer('value'), activation: config.activation };
+}
+
+/**
+ * a . b with a gradient made of explicit transposes and plain matMuls: on
+ * WASM the default gradient's transpose-flagged matMuls are several times
+ * slower (3.5x for a whole 128-128 MLP step at batch 256, gradients equal to 6e-8).
+ */
+const matMul = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [a, b, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [x, w] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy, tf.transpose(w)), tf.matMul(tf.transpose(x), dy)];
+    },
+  };
+}) as (a: tf.Tensor2D, b: tf.Tensor) => tf.Tensor2D;
+
+/** [logits (n x actionCount), values (n)] for a batch of observations. */
+function forward(net: Network, x: tf.Tensor2D): [tf.Tensor2D, tf.Tensor1D] {
+  const dense = (h: tf.Tensor2D, d: DenseVars): tf.Tensor2D => tf.add(matMul(h, d.kernel), d.bias);
+  const activate = net.activation === 'tanh' ? tf.tanh : tf.relu;
+  const tower = (layers: DenseVars[]): tf.Tensor2D => layers.reduce((h, d) => activate(dense(h, d)), x);
+  const actorFeatures = tower(net.actor);
+  const criticFeatures = net.critic === net.actor ? actorFeatures : tower(net.critic);
+  return [dense(actorFeatures, net.policy), tf.reshape(dense(criticFeatures, net.value), [-1])];
 }
 
 /** log pi(.|s) over legal actions: logits + (mask - 1) * 1e9, then log-softmax. */
@@ -293,44 +350,64 @@ function sameArray(a: Float32Array, b: Float32Array): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// 4. Adam (torch.optim.Adam's update), with state that saves exactly
+// 4. Adam (torch.optim.Adam's update) on the CPU, with gradient-norm clipping
 // ---------------------------------------------------------------------------
 
+/** One trainable weight: its variable and a float32 copy of its values, which Adam updates. */
+interface Param {
+  name: string;
+  variable: tf.Variable;
+  shape: number[];
+  values: Float32Array;
+}
+
+/**
+ * Adam in plain JS over float32 state (the nets are small: a 27-128-128-9
+ * actor-critic has 43k weights, well under a millisecond per step), so its
+ * state saves and restores bit-exactly; tfjs's AdamOptimizer recomputes its
+ * bias corrections with pow() on load, and a restored run would drift.
+ */
 class Adam {
   step = 0;
-  readonly m: tf.Variable[];
-  readonly v: tf.Variable[];
+  readonly m: Float32Array[];
+  readonly v: Float32Array[];
 
   constructor(
-    shapes: number[][],
+    sizes: number[],
     private readonly learningRate: number,
     private readonly epsilon: number,
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
   ) {
-    this.m = shapes.map((shape) => tf.tidy(() => tf.variable(tf.zeros(shape), false)));
-    this.v = shapes.map((shape) => tf.tidy(() => tf.variable(tf.zeros(shape), false)));
+    this.m = sizes.map((n) => new Float32Array(n));
+    this.v = sizes.map((n) => new Float32Array(n));
   }
 
-  /** params -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). Call inside tf.tidy. */
-  apply(params: tf.Variable[], grads: tf.Tensor[]): void {
+  /** p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps), on g * scale. */
+  apply(params: Float32Array[], grads: Float32Array[], scale: number): void {
     this.step++;
-    const correction1 = 1 - this.beta1 ** this.step;
-    const correction2 = Math.sqrt(1 - this.beta2 ** this.step);
-    params.forEach((param, i) => {
-      const g = grads[i] as tf.Tensor;
-      const m = this.m[i] as tf.Variable;
-      const v = this.v[i] as tf.Variable;
-      m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
-      v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-      const denominator = tf.add(tf.div(tf.sqrt(v), correction2), this.epsilon);
-      param.assign(tf.sub(param, tf.mul(tf.div(m, denominator), this.learningRate / correction1)));
+    const { beta1: b1, beta2: b2 } = this;
+    const stepSize = this.learningRate / (1 - b1 ** this.step);
+    const correction2 = Math.sqrt(1 - b2 ** this.step);
+    params.forEach((p, i) => {
+      const g = grads[i] as Float32Array;
+      const m = this.m[i] as Float32Array;
+      const v = this.v[i] as Float32Array;
+      for (let j = 0; j < p.length; j++) {
+        const gj = (g[j] as number) * scale;
+        m[j] = b1 * (m[j] as number) + (1 - b1) * gj;
+        v[j] = b2 * (v[j] as number) + (1 - b2) * gj * gj;
+        p[j] = (p[j] as number) - (stepSize * (m[j] as number)) / (Math.sqrt(v[j] as number) / correction2 + this.epsilon);
+      }
     });
   }
+}
 
-  dispose(): void {
-    tf.dispose([...this.m, ...this.v]);
-  }
+/** torch's clip_grad_norm_: the factor min(1, max / (norm + 1e-6)) for the global L2 norm. */
+function clipScale(grads: Float32Array[], maxNorm: number): number {
+  let sum = 0;
+  for (const g of grads) for (let j = 0; j < g.length; j++) sum += (g[j] as number) ** 2;
+  return Math.min(1, maxNorm / (Math.sqrt(sum) + 1e-6));
 }
 
 // ---------------------------------------------------------------------------
@@ -370,12 +447,43 @@ const concatFloats = (arrays: Float32Array[], size: number): Float32Array => {
   return out;
 };
 
+/** Masks as float rows for the network; an all-zero mask (no legal action) allows every action. */
+function maskRows(masks: Uint8Array[], actionCount: number): Float32Array {
+  const out = new Float32Array(masks.length * actionCount);
+  masks.forEach((mask, k) => {
+    if (mask.some((m) => m === 1)) out.set(mask, k * actionCount);
+    else out.fill(1, k * actionCount, (k + 1) * actionCount);
+  });
+  return out;
+}
+
+/** The model's trainable weights, in its own order, with float32 copies of their values. */
+function paramsOf(model: tf.LayersModel): Param[] {
+  return model.trainableWeights.map((w) => {
+    const variable = w.read() as tf.Variable;
+    return { name: w.originalName, variable, shape: [...variable.shape], values: Float32Array.from(variable.dataSync() as Float32Array) };
+  });
+}
+
+/** log-softmax of one row of (masked) logits, in float64. */
+function logSoftmax(z: Float64Array): Float32Array {
+  let max = -Infinity;
+  for (const x of z) max = Math.max(max, x);
+  let sum = 0;
+  for (const x of z) sum += Math.exp(x - max);
+  const lse = max + Math.log(sum);
+  return Float32Array.from(z, (x) => x - lse);
+}
+
 /** PPO with a masked categorical policy; see the top of this file. */
 export class PpoAgent implements Learner {
   readonly name = 'ppo';
   readonly spec: LearnerSpec;
   private cfg: PpoConfig;
+  /** Holds the weights for saveModel; `net` names the same variables for `forward`. */
   private model: tf.LayersModel;
+  private net: Network;
+  private params: Param[];
   private adam: Adam;
   private rng: SeededRng;
   private buffers: Step[][];
@@ -389,8 +497,10 @@ export class PpoAgent implements Learner {
     this.spec = { ...spec };
     this.cfg = config;
     this.rng = new SeededRng(`ppo-${config.seed}`);
-    this.model = buildNetwork(spec, config, this.rng);
-    this.adam = new Adam(this.weightShapes(), config.learningRate, config.adamEpsilon);
+    this.model = buildModel(spec, config, this.rng);
+    this.net = networkOf(this.model, config);
+    this.params = paramsOf(this.model);
+    this.adam = new Adam(this.params.map((p) => p.values.length), config.learningRate, config.adamEpsilon);
     this.buffers = Array.from({ length: spec.numEnvs }, () => []);
   }
 
@@ -429,29 +539,41 @@ export class PpoAgent implements Learner {
 
   /** Log-probabilities (over legal actions) and values, for many observations: one model call. */
   evaluate(observations: Float32Array[], masks: Uint8Array[]): { logProbs: Float32Array[]; values: Float32Array } {
-    this.checkInputs(observations, masks);
-    const n = observations.length;
-    const A = this.spec.actionCount;
-    if (n === 0) return { logProbs: [], values: new Float32Array(0) };
-    const [logp, values] = tf.tidy(() => {
-      const [logits, value] = this.forward(observations);
-      const mask = tf.tensor2d(this.maskData(masks), [n, A]);
-      return [maskedLogProbs(logits, mask).dataSync() as Float32Array, value.dataSync() as Float32Array];
-    });
-    return { logProbs: Array.from({ length: n }, (_, k) => logp.slice(k * A, (k + 1) * A)), values: Float32Array.from(values) };
+    const { logits, values } = this.logitsAndValues(observations, masks);
+    return { logProbs: logits.map(logSoftmax), values };
   }
 
   /** Greedy: the legal action with the largest logit. */
   act(observations: Float32Array[], masks: Uint8Array[]): number[] {
+    return this.logitsAndValues(observations, masks).logits.map((z) => z.indexOf(Math.max(...z)));
+  }
+
+  /**
+   * One model call; the mask arithmetic logit + (mask - 1) * 1e9 is done
+   * here on the CPU (as `maskedLogProbs` does in training): for a small
+   * batch, each tfjs op costs more than the arithmetic.
+   */
+  private logitsAndValues(observations: Float32Array[], masks: Uint8Array[]): { logits: Float64Array[]; values: Float32Array } {
     this.checkInputs(observations, masks);
-    if (observations.length === 0) return [];
     const n = observations.length;
-    const best = tf.tidy(() => {
-      const [logits] = this.forward(observations);
-      const mask = tf.tensor2d(this.maskData(masks), [n, this.spec.actionCount]);
-      return tf.argMax(tf.add(logits, tf.mul(tf.sub(mask, 1), 1e9)), 1).dataSync();
+    const A = this.spec.actionCount;
+    let raw: Float32Array = new Float32Array(0);
+    let values: Float32Array = new Float32Array(0);
+    // (The tidy callback returns nothing: tidy walks returned objects, typed arrays element by element.)
+    if (n > 0) {
+      tf.tidy(() => {
+        const [logits, value] = this.forward(observations);
+        raw = logits.dataSync() as Float32Array;
+        values = Float32Array.from(value.dataSync());
+      });
+    }
+    const rows = maskRows(masks, A);
+    const logits = Array.from({ length: n }, (_, k) => {
+      const z = new Float64Array(A);
+      for (let a = 0; a < A; a++) z[a] = (raw[k * A + a] as number) + ((rows[k * A + a] as number) - 1) * 1e9;
+      return z;
     });
-    return Array.from(best);
+    return { logits, values };
   }
 
   /** Samples a legal action per observation and remembers its log-probs and value for env `envIds[k]`'s `record`. */
@@ -588,7 +710,11 @@ export class PpoAgent implements Learner {
   /** V(s) for many observations. */
   private values(observations: Float32Array[]): Float32Array {
     if (observations.length === 0) return new Float32Array(0);
-    return Float32Array.from(tf.tidy(() => this.forward(observations)[1].dataSync()));
+    let values: Float32Array = new Float32Array(0);
+    tf.tidy(() => {
+      values = Float32Array.from(this.forward(observations)[1].dataSync());
+    });
+    return values;
   }
 
   /** Every buffered transition in flat arrays (env by env). */
@@ -607,9 +733,9 @@ export class PpoAgent implements Learner {
       advantages: Float64Array.from(gae.flatMap((g) => g.advantages)),
       returns: Float32Array.from(gae.flatMap((g) => g.returns)),
     };
+    flat.masks.set(maskRows(steps.map((s) => s.mask), A));
     steps.forEach((s, i) => {
       flat.obs.set(s.obs, i * O);
-      for (let a = 0; a < A; a++) flat.masks[i * A + a] = s.mask[a] as number;
       flat.actions[i * A + s.action] = 1;
       flat.logProbs[i] = s.logProb;
       flat.values[i] = s.value;
@@ -623,7 +749,7 @@ export class PpoAgent implements Learner {
     const O = this.spec.observationSize;
     const A = this.spec.actionCount;
     const c = this.cfg;
-    const params = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const variables = this.params.map((p) => p.variable);
     const sums = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFraction: 0 };
     let count = 0;
     const order = Array.from({ length: n }, (_, i) => i);
@@ -643,61 +769,69 @@ export class PpoAgent implements Learner {
         };
         const adv = idx.map((i) => data.advantages[i] as number);
         if (c.normalizeAdvantages && m > 1) {
-          const mean = adv.reduce((s, x) => s + x, 0) / m;
-          const std = Math.sqrt(adv.reduce((s, x) => s + (x - mean) ** 2, 0) / (m - 1));
+          const mean = adv.reduce((sum, x) => sum + x, 0) / m;
+          const std = Math.sqrt(adv.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (m - 1));
           for (let r = 0; r < m; r++) adv[r] = ((adv[r] as number) - mean) / (std + 1e-8);
         }
-        const stats = tf.tidy(() => {
+        const oldLogProbs = pick(data.logProbs, 1);
+        // Losses and gradients on the backend; [policyLoss, valueLoss, entropy, new log-probs...] come back for the stats.
+        let report: Float32Array = new Float32Array(0);
+        let grads: Float32Array[] = [];
+        tf.tidy(() => {
           const obs = tf.tensor2d(pick(data.obs, O), [m, O]);
           const mask = tf.tensor2d(pick(data.masks, A), [m, A]);
           const oneHot = tf.tensor2d(pick(data.actions, A), [m, A]);
-          const oldLogProb = tf.tensor1d(pick(data.logProbs, 1));
+          const oldLogProb = tf.tensor1d(oldLogProbs);
           const oldValue = tf.tensor1d(pick(data.values, 1));
           const returns = tf.tensor1d(pick(data.returns, 1));
-          const advantages = tf.tensor1d(adv);
+          const negAdvantages = tf.tensor1d(adv.map((a) => -a));
           let kept: tf.Tensor | undefined;
-          const { grads } = tf.variableGrads(() => {
-            const [logits, value] = this.model.apply(obs) as [tf.Tensor2D, tf.Tensor2D];
+          const result = tf.variableGrads(() => {
+            const [logits, value] = forward(this.net, obs);
             const logp = maskedLogProbs(logits, mask);
             const newLogProb = tf.sum(tf.mul(logp, oneHot), 1);
-            const logRatio = tf.sub(newLogProb, oldLogProb);
-            const ratio = tf.exp(logRatio);
-            // Policy loss: max(-A * r, -A * clip(r, 1 - eps, 1 + eps)).
-            const pgLoss = tf.mean(
-              tf.maximum(tf.mul(tf.neg(advantages), ratio), tf.mul(tf.neg(advantages), tf.clipByValue(ratio, 1 - c.clip, 1 + c.clip))),
-            );
-            // Value loss, clipped around the rollout's values as ppo.py's clip_vloss.
-            const v = tf.reshape(value, [-1]);
-            const unclipped = tf.square(tf.sub(v, returns));
-            const vLoss = c.clipValueLoss
-              ? tf.mul(0.5, tf.mean(tf.maximum(unclipped, tf.square(tf.sub(tf.add(oldValue, tf.clipByValue(tf.sub(v, oldValue), -c.clip, c.clip)), returns)))))
-              : tf.mul(0.5, tf.mean(unclipped));
+            const ratio = tf.exp(tf.sub(newLogProb, oldLogProb));
+            // Policy loss: mean(max(-A * r, -A * clip(r, 1 - eps, 1 + eps))).
+            const pgLoss = tf.mean(tf.maximum(tf.mul(negAdvantages, ratio), tf.mul(negAdvantages, tf.clipByValue(ratio, 1 - c.clip, 1 + c.clip))));
+            // Value loss: 0.5 * mean((V - R)^2), with V clipped around the rollout's value as ppo.py's clip_vloss.
+            const unclipped = tf.square(tf.sub(value, returns));
+            const squared = c.clipValueLoss
+              ? tf.maximum(unclipped, tf.square(tf.sub(tf.add(oldValue, tf.clipByValue(tf.sub(value, oldValue), -c.clip, c.clip)), returns)))
+              : unclipped;
+            const vLoss = tf.mul(0.5, tf.mean(squared));
             const entropy = tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)));
-            // Diagnostics: ppo.py's approx_kl ((r - 1) - log r) and clip fraction.
-            const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-            const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clip), 'float32'));
-            kept = tf.keep(tf.stack([pgLoss, vLoss, entropy, approxKl, clipFraction]));
+            kept = tf.keep(tf.concat([tf.stack([pgLoss, vLoss, entropy]), newLogProb]));
             return tf.addN([pgLoss, tf.mul(-c.entropyCoef, entropy), tf.mul(c.valueCoef, vLoss)]) as tf.Scalar;
-          }, params);
-          // Clip the global gradient norm (torch's clip_grad_norm_: scale by max / (norm + 1e-6) when below 1).
-          const list = params.map((p) => grads[p.name] as tf.Tensor);
-          const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g)))));
-          const scale = tf.minimum(1, tf.div(c.maxGradNorm, tf.add(norm, 1e-6)));
-          this.adam.apply(
-            params,
-            list.map((g) => tf.mul(g, scale)),
-          );
-          const values = (kept as tf.Tensor).dataSync();
+          }, variables);
+          report = (kept as tf.Tensor).dataSync() as Float32Array;
           (kept as tf.Tensor).dispose();
-          return Array.from(values);
+          grads = variables.map((v) => (result.grads[v.name] as tf.Tensor).dataSync() as Float32Array);
+        });
+        // Clip the global gradient norm, step Adam on the CPU copies, write the weights back.
+        this.adam.apply(
+          this.params.map((p) => p.values),
+          grads,
+          clipScale(grads, c.maxGradNorm),
+        );
+        tf.tidy(() => {
+          for (const p of this.params) p.variable.assign(tf.tensor(p.values, p.shape));
         });
         this.gradientSteps++;
         count++;
-        sums.policyLoss += stats[0] as number;
-        sums.valueLoss += stats[1] as number;
-        sums.entropy += stats[2] as number;
-        sums.approxKl += stats[3] as number;
-        sums.clipFraction += stats[4] as number;
+        sums.policyLoss += report[0] as number;
+        sums.valueLoss += report[1] as number;
+        sums.entropy += report[2] as number;
+        // Diagnostics as ppo.py: approx_kl = mean((r - 1) - log r), clip fraction = mean(|r - 1| > clip).
+        let kl = 0;
+        let clipped = 0;
+        for (let r = 0; r < m; r++) {
+          const logRatio = (report[3 + r] as number) - (oldLogProbs[r] as number);
+          const ratio = Math.exp(logRatio);
+          kl += ratio - 1 - logRatio;
+          if (Math.abs(ratio - 1) > c.clip) clipped++;
+        }
+        sums.approxKl += kl / m;
+        sums.clipFraction += clipped / m;
       }
     }
     this.updates++;
@@ -735,7 +869,7 @@ export class PpoAgent implements Learner {
     this.assertLive();
     await mkdir(dir, { recursive: true });
     await saveModel(this.model, dir);
-    const moments = [...this.adam.m, ...this.adam.v].map((t) => t.dataSync() as Float32Array);
+    const moments = [...this.adam.m, ...this.adam.v];
     await writeFile(path.join(dir, 'adam.bin'), Buffer.concat(moments.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
     const O = this.spec.observationSize;
     const json: CheckpointJson = {
@@ -744,7 +878,7 @@ export class PpoAgent implements Learner {
       config: this.config,
       counters: { updates: this.updates, recorded: this.recorded, gradientSteps: this.gradientSteps },
       rng: this.rng.getState(),
-      adam: { step: this.adam.step, weights: this.model.trainableWeights.map((w) => ({ name: w.originalName, shape: [...w.shape] as number[] })) },
+      adam: { step: this.adam.step, weights: this.params.map((p) => ({ name: p.name, shape: p.shape })) },
       pending: [...this.pending].map(([envId, p]) => ({ envId, logProbs: toBase64(p.logProbs), value: p.value })),
       buffers: this.buffers.map((steps) => ({
         obs: toBase64(concatFloats(steps.map((s) => s.obs), O)),
@@ -774,32 +908,34 @@ export class PpoAgent implements Learner {
     }
     const config = resolvePpoConfig(this.spec, saved.config);
     const model = await loadModel(dir);
-    const weights = model.trainableWeights;
-    const names = weights.map((w) => w.originalName);
-    if (JSON.stringify(names) !== JSON.stringify(saved.adam.weights.map((w) => w.name))) {
-      model.dispose();
-      throw new InvalidOptionError(`The model in ${dir} does not match its ppo.json (weights ${names.join(', ')})`);
-    }
-    const bytes = await readFile(path.join(dir, 'adam.bin'));
-    const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const shapes = weights.map((w) => [...w.shape] as number[]);
-    const adam = new Adam(shapes, config.learningRate, config.adamEpsilon);
-    let offset = 0;
-    tf.tidy(() => {
-      for (const slot of [...adam.m, ...adam.v]) {
-        slot.assign(tf.tensor(floats.subarray(offset, offset + slot.size), slot.shape));
-        offset += slot.size;
+    let net: Network;
+    let params: Param[];
+    let adam: Adam;
+    try {
+      net = networkOf(model, config);
+      params = paramsOf(model);
+      const names = params.map((p) => p.name);
+      if (JSON.stringify(names) !== JSON.stringify(saved.adam.weights.map((w) => w.name))) {
+        throw new InvalidOptionError(`The model in ${dir} does not match its ppo.json (weights ${names.join(', ')})`);
       }
-    });
-    if (offset !== floats.length) {
+      const bytes = await readFile(path.join(dir, 'adam.bin'));
+      const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      adam = new Adam(params.map((p) => p.values.length), config.learningRate, config.adamEpsilon);
+      let offset = 0;
+      for (const slot of [...adam.m, ...adam.v]) {
+        slot.set(floats.subarray(offset, offset + slot.length));
+        offset += slot.length;
+      }
+      if (offset !== floats.length) throw new InvalidOptionError(`adam.bin in ${dir} holds ${floats.length} numbers, expected ${offset}`);
+      adam.step = saved.adam.step;
+    } catch (error) {
       model.dispose();
-      adam.dispose();
-      throw new InvalidOptionError(`adam.bin in ${dir} holds ${floats.length} numbers, expected ${offset}`);
+      throw error;
     }
-    adam.step = saved.adam.step;
     this.model.dispose();
-    this.adam.dispose();
     this.model = model;
+    this.net = net;
+    this.params = params;
     this.adam = adam;
     this.cfg = config;
     this.rng.setState(saved.rng);
@@ -830,26 +966,15 @@ export class PpoAgent implements Learner {
     if (this.disposed) return;
     this.disposed = true;
     this.model.dispose();
-    this.adam.dispose();
   }
 
   // -- helpers --------------------------------------------------------------
 
-  private forward(observations: Float32Array[]): [tf.Tensor2D, tf.Tensor2D] {
+  /** [logits, values] for observations; call inside tf.tidy. */
+  private forward(observations: Float32Array[]): [tf.Tensor2D, tf.Tensor1D] {
     this.assertLive();
     const x = tf.tensor2d(concatFloats(observations, this.spec.observationSize), [observations.length, this.spec.observationSize]);
-    return this.model.apply(x) as [tf.Tensor2D, tf.Tensor2D];
-  }
-
-  private maskData(masks: Uint8Array[]): Float32Array {
-    const A = this.spec.actionCount;
-    const out = new Float32Array(masks.length * A);
-    masks.forEach((m, k) => out.set(m, k * A));
-    return out;
-  }
-
-  private weightShapes(): number[][] {
-    return this.model.trainableWeights.map((w) => [...w.shape] as number[]);
+    return forward(this.net, x);
   }
 
   private checkInputs(observations: Float32Array[], masks: Uint8Array[]): void {

@@ -45,12 +45,12 @@ export interface TabularQConfig {
 }
 
 export const TABULAR_Q_DEFAULTS: Readonly<TabularQConfig> = Object.freeze({
-  alpha: 0.2,
+  alpha: 0.5,
   gamma: 0.95,
   initialQ: 0,
   epsilonStart: 1,
   epsilonEnd: 0.05,
-  epsilonDecaySteps: 50_000,
+  epsilonDecaySteps: 20_000,
 });
 
 /** The agent kind written into `config.json`. */

@@ -1,51 +1,49 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { playRandomTicTacToe } from '../src/bench/random-play.ts';
-import { GameServer } from '../src/server/index.ts';
+import { evaluatePolicy, type EvaluationResult } from '../agents/training/evaluate.ts';
+import { loadLearner } from '../agents/training/registry.ts';
+import { evaluationTable } from '../agents/training/report.ts';
+import { train } from '../agents/training/trainer.ts';
+import { trainConfigFromArgs } from './train.ts';
 
 interface StartArgs {
-  games: number;
-  sessions: number;
-  seed: number;
+  config: string;
+  'eval-games': number;
+  steps: number | undefined;
 }
 
-/** `game-gym start` (npm start): the main job. Until the trainer lands: serve, then play random games over TCP. */
+/** `game-gym start` (npm start): the main job. Trains DQN on TicTacToe vs random, then evaluates it. */
 export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start',
-  describe: 'Main job: start the embedded server and play random TicTacToe games through it over TCP',
+  describe: 'Main job: train a DQN TicTacToe agent against the random bot on the embedded server, then evaluate it',
   builder: (y) =>
     y
-      .option('games', { type: 'number', default: 2000, describe: 'Games to play in all' })
-      .option('sessions', { type: 'number', default: 16, describe: 'Sessions played side by side' })
-      .option('seed', { type: 'number', default: 1, describe: 'Seed of the server and the players' }) as never,
+      .option('config', { type: 'string', default: 'experiments/configs/start.json', describe: 'Training config of the main job' })
+      .option('eval-games', { type: 'number', default: 1000, describe: 'Final evaluation games per opponent (first moves balanced)' })
+      .option('steps', { type: 'number', describe: 'Override the env steps of the config' }) as never,
   handler: async (args) => {
-    console.log(`game-gym start ${JSON.stringify(args, ['games', 'sessions', 'seed'])}`);
-    const server = await GameServer.start({ port: 0, seed: args.seed });
-    const { host, port } = server.address;
-    console.log(`embedded server listening on tcp://${host}:${port}`);
-    let shown = false;
+    const file = JSON.parse(readFileSync(args.config, 'utf8')) as Record<string, unknown>;
+    const config = trainConfigFromArgs({
+      'agent-config': '{}',
+      'eval-opponents': [],
+      ...file,
+      ...(args.steps ? { steps: args.steps } : {}),
+    } as never);
+    for (const key of Object.keys(config) as Array<keyof typeof config>) if (config[key] === undefined) delete config[key];
     const started = performance.now();
-    const tally = await playRandomTicTacToe({
-      client: { host, port },
-      sessions: args.sessions,
-      games: args.games,
-      seed: args.seed,
-      prefix: 'start',
-      onGameOver: (state) => {
-        if (shown) return;
-        shown = true;
-        console.log(`a finished game (winner: ${state.winner === null ? 'none' : `player ${state.winner}`}):`);
-        console.log(renderTicTacToe(state.board as number[]));
-      },
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const pct = (n: number): string => `${((100 * n) / Math.max(1, tally.games)).toFixed(1)}%`;
-    console.log(`played ${tally.games} games (${tally.moves} moves) in ${seconds.toFixed(1)} s over TCP: ${Math.round(tally.moves / seconds)} moves/s`);
-    console.log(`player 0 won ${pct(tally.wins[0])}, player 1 won ${pct(tally.wins[1])}, draws ${pct(tally.draws)}`);
-    await server.close();
+    const result = await train(config, { progress: true });
+    const agent = await loadLearner(config.agent ?? 'dqn', path.join(result.runDir, 'checkpoint', 'agent'));
+    const final: EvaluationResult[] = [];
+    for (const opponent of ['random', 'minimax'] as const) {
+      final.push(await evaluatePolicy({ game: 'TicTacToe', policy: agent, opponent, games: args['eval-games'], seed: 12345 }));
+    }
+    agent.dispose();
+    console.log(`\nFinal evaluation of the greedy policy, ${args['eval-games']} games per opponent, first moves balanced:\n`);
+    console.log(evaluationTable(final));
+    console.log(`\ntrained ${result.envSteps} env steps (${result.episodes} games) in ${result.seconds} s on ${result.backend}; whole job ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.log(`learning curve: ${path.join(result.runDir, 'curve.svg')}`);
+    console.log(`model and checkpoint: ${path.join(result.runDir, 'checkpoint', 'agent')}`);
+    console.log(`metrics: ${path.join(result.runDir, 'metrics.jsonl')}`);
   },
 };
-
-function renderTicTacToe(board: number[]): string {
-  const mark = (v: number | undefined): string => (v === 0 ? 'X' : v === 1 ? 'O' : '.');
-  return [0, 3, 6].map((r) => ` ${mark(board[r])} ${mark(board[r + 1])} ${mark(board[r + 2])}`).join('\n');
-}

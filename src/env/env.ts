@@ -67,7 +67,8 @@ export interface EnvOptions<Obs = unknown, Act = unknown> {
 export interface EpisodeStats {
   return: number;
   length: number;
-  outcome: EpisodeOutcome | 'truncated';
+  /** The game's result; 'illegal' when an illegal action ended it ('penalize'), 'truncated' when cut short. */
+  outcome: EpisodeOutcome | 'illegal' | 'truncated';
 }
 
 /** The `info` of `reset` and `step`. */
@@ -172,6 +173,8 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     if (this.opponentSpecs.length !== this.players - 1) {
       throw new InvalidOptionError(`Expected ${this.players - 1} opponents for ${this.players} players, got ${this.opponentSpecs.length}`);
     }
+    // Checked now, not at the first reset (which would leave a seat that never joined behind).
+    for (const spec of this.opponentSpecs) opponentChooser(spec, 'check');
     this.rng = new SeededRng(`env-${options.seed ?? 0}`);
     this.sessionName = options.session ?? `gym-${randomBytes(6).toString('hex')}`;
   }
@@ -194,16 +197,23 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   async reset(options: { seed?: number; options?: Record<string, unknown> } = {}): Promise<{ observation: Obs; info: StepInfo }> {
     if (this.closed) throw new ClientStateError('This env is closed');
     if (options.seed !== undefined) this.rng = new SeededRng(`env-${options.seed}`);
-    if (!this.seat || this.lost) {
-      await this.joinSession();
-    } else if (this.leader) {
-      this.seat.endGame();
-      await this.seat.client.restart();
-    } else {
-      // Only the leader restarts: a seat whose episode ended mid-game plays the game out at random.
-      if (this.seat.state && !this.seat.state.gameover) await this.playOut(this.seat);
-      this.seat.endGame();
+    if (this.seat && !this.lost) {
+      try {
+        if (this.leader) {
+          this.seat.endGame();
+          await this.seat.client.restart();
+        } else {
+          // Only the leader restarts: a seat whose episode ended mid-game plays the game out at random.
+          if (this.seat.state && !this.seat.state.gameover) await this.playOut(this.seat);
+          this.seat.endGame();
+        }
+      } catch (caught) {
+        // The session went away between episodes (the server restarted, say): join a new one.
+        if (!isSessionLoss(asSessionLoss(caught))) throw caught;
+        this.lost = true;
+      }
     }
+    if (!this.seat || this.lost) await this.joinSession();
     const seat = this.seat as Seat<Obs, Act>;
     this.stuck = false;
     this.steps = 0;
@@ -268,7 +278,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     info.episode = {
       return: this.episodeReturn,
       length: this.steps,
-      outcome: state.gameover ? this.adapter.outcome(state, seat.info) : 'truncated',
+      outcome: state.gameover ? this.adapter.outcome(state, seat.info) : terminated ? 'illegal' : 'truncated',
     };
     return { observation: this.adapter.observe(state, seat.info), reward, terminated, truncated, info };
   }
@@ -350,9 +360,15 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
         this.opponents.push(bot);
       }
     });
-    const joined = this.seat.join();
+    const joined = this.seat.join(this.lifetime.signal);
     for (const o of this.opponents) o.start();
-    await joined;
+    try {
+      await joined;
+    } catch (error) {
+      // Not joined (the server is down, say): the next reset joins again rather than restart a game it has not got.
+      this.lost = true;
+      throw error;
+    }
   }
 
   private info(state: GameState): StepInfo {

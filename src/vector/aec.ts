@@ -156,7 +156,14 @@ export class SessionAEC<Obs = Float32Array, Act = number> {
 
   private select(): void {
     const turn = this.seats.find((s) => this.agents.includes(`player_${s.info.playerId}`) && s.adapter.isTurn(s.state as GameState, s.info));
-    if (turn) {
+    if (turn && !turn.adapter.actionMask(turn.state as GameState, turn.info).includes(1)) {
+      // The rules leave the seat to move no legal action (multiplayer Yahtzee after a 150 bonus):
+      // the game cannot end, so every agent's episode is truncated.
+      for (const a of this.agents) {
+        const d = this.done.get(a);
+        if (d && !d.terminated) d.truncated = true;
+      }
+    } else if (turn) {
       this.agentSelection = `player_${turn.info.playerId}`;
       return;
     }

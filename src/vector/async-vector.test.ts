@@ -288,7 +288,8 @@ describe('AsyncVectorEnv send/recv', () => {
     expect(fast.envIds).toHaveLength(7);
     expect(fast.envIds).not.toContain(3);
     expect([...fast.envIds].sort()).toEqual([0, 1, 2, 4, 5, 6, 7]);
-    expect(tFast).toBeLessThan(150);
+    // Back before the slow env could have finished its 200 ms.
+    expect(tFast).toBeLessThan(190);
     const late = await v.recv();
     const tSlow = performance.now() - t0;
     expect(late.envIds).toEqual([3]);

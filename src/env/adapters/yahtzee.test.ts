@@ -6,7 +6,7 @@ import type { Rng } from '../../server/games/game.ts';
 import { GameRegistry } from '../../server/games/registry.ts';
 import { YAHTZEE_CATEGORIES, YahtzeeGame, yahtzeeTotal } from '../../server/games/yahtzee.ts';
 import { SeededRng } from '../../server/rng.ts';
-import type { SeatInfo } from '../adapter.ts';
+import type { Adapter, SeatInfo } from '../adapter.ts';
 import { randomLegal, YahtzeeGreedyPolicy } from '../bots.ts';
 import { makeEnv, type StepInfo } from '../env.ts';
 import {
@@ -21,6 +21,10 @@ import {
 } from './yahtzee.ts';
 
 const YAHTZEE = YAHTZEE_CATEGORIES.indexOf('Yahtzee');
+
+/** The adapter, called through the Adapter interface (state and seat passed, as the env does). */
+type SeatAdapter = YahtzeeAdapter & Adapter<Float32Array, number>;
+const newAdapter = (): SeatAdapter => new YahtzeeAdapter();
 type Card = Record<string, number | null>;
 
 /** The state the framework sends to `id`: the game's state plus `current` and `gameover`. */
@@ -101,6 +105,10 @@ class Replayable {
   }
 }
 
+function ensure(condition: boolean, message: string): void {
+  if (!condition) throw new Error(message);
+}
+
 function seatOf(id: number, players: number): SeatInfo {
   return { playerId: id, players, name: `player-${id}` };
 }
@@ -114,7 +122,7 @@ function describeAction(a: number): string {
 
 describe('YahtzeeAdapter action encoding', () => {
   it('maps the 57 actions to 31 reroll subsets, 13 adds and 13 cross outs', () => {
-    const adapter = new YahtzeeAdapter();
+    const adapter = newAdapter();
     const state = { current: [0], gameover: false } as GameState;
     const subsets = new Set<string>();
     for (let a = 0; a < YAHTZEE_REROLLS; a++) {
@@ -147,7 +155,7 @@ describe('YahtzeeAdapter masks equal the server rules', () => {
     for (let g = 0; g < games; g++) {
       const seed = `${seedBase}-${g}`;
       const server = new Replayable(seed, players);
-      const adapters = Array.from({ length: players }, () => new YahtzeeAdapter());
+      const adapters = Array.from({ length: players }, () => newAdapter());
       const seats = adapters.map((_, id) => seatOf(id, players));
       let stuck = false;
       while (!server.game.gameOver() && !stuck) {
@@ -156,7 +164,7 @@ describe('YahtzeeAdapter masks equal the server rules', () => {
         for (const id of server.game.currentPlayers()) {
           const setup = adapters[id]!.setupMove(serverState(server.game, id), seats[id]!);
           if (setup) {
-            expect(server.apply(setup, id)).toBeNull();
+            ensure(server.apply(setup, id) === null, 'the name was refused');
             named = true;
             break;
           }
@@ -167,8 +175,10 @@ describe('YahtzeeAdapter masks equal the server rules', () => {
         const seat = seats[id]!;
         const state = serverState(server.game, id);
         // Every other seat reads the state too, as its env would (not its turn: no effect on the mask).
-        for (const other of seats) if (other.playerId !== id) expect(adapters[other.playerId]!.isTurn(serverState(server.game, other.playerId), other)).toBe(false);
-        expect(adapter.isTurn(state, seat)).toBe(true);
+        for (const other of seats) {
+          if (other.playerId !== id) ensure(!adapters[other.playerId]!.isTurn(serverState(server.game, other.playerId), other), 'isTurn off turn');
+        }
+        ensure(adapter.isTurn(state, seat), 'isTurn on turn');
         const mask = adapter.actionMask(state, seat);
         const card = state.scorecard as Card;
         if (!mask.includes(1)) {
@@ -183,7 +193,7 @@ describe('YahtzeeAdapter masks equal the server rules', () => {
         }
         stats.positions++;
         // The copies the actions are tried on are this very position: a replay from the seed agrees, rng included.
-        if (stats.positions % 7 === 0) expect(JSON.stringify(server.replay())).toBe(JSON.stringify(server.game));
+        if (stats.positions % 10 === 0) ensure(JSON.stringify(server.replay()) === JSON.stringify(server.game), 'the replay differs');
         const moves = Array.from({ length: YAHTZEE_ACTIONS }, (_, a) => adapter.toMove(a, state, seat));
         const verdicts = server.verdicts(moves, id, stats.positions % 10 === 0);
         for (let a = 0; a < YAHTZEE_ACTIONS; a++) {
@@ -199,13 +209,13 @@ describe('YahtzeeAdapter masks equal the server rules', () => {
         if (!mask.subarray(0, YAHTZEE_REROLLS).includes(1)) stats.rollsExhausted++;
         // The observation agrees with the mask: rolls left, and the add points value of every legal add.
         const obs = adapter.observe(state);
-        expect(obs.length).toBe(YAHTZEE_OBS);
-        expect(adapter.observationSpace.contains(obs)).toBe(true);
-        expect(obs[30 + adapter.rollsLeft]).toBe(1);
-        expect(adapter.rollsLeft > 0).toBe(mask[0] === 1);
+        ensure(obs.length === YAHTZEE_OBS && adapter.observationSpace.contains(obs), 'observation outside the space');
+        ensure(obs[30 + adapter.rollsLeft] === 1, 'rolls left not one-hot');
+        ensure(adapter.rollsLeft > 0 === (mask[0] === 1), 'rolls left disagrees with the mask');
+        for (let c = 0; c < 13; c++) ensure((mask[YAHTZEE_ADD + c] === 1) === obs[48 + c]! > 0, 'the add points values disagree with the mask');
         const action = rng.next() < 0.5 ? greedy.act([obs], [mask])[0]! : randomLegal(mask, rng);
-        expect(mask[action]).toBe(1);
-        expect(server.apply(adapter.toMove(action, state, seat), id)).toBeNull();
+        ensure(mask[action] === 1, 'the chosen action is not legal');
+        ensure(server.apply(adapter.toMove(action, state, seat), id) === null, 'the chosen action was refused');
         adapter.accepted(action, state, seat);
       }
       stats.games++;
@@ -250,7 +260,7 @@ class AllOnesRng implements Rng {
 /** A solo game past naming with every roll a Yahtzee of ones, and its adapter. */
 function allOnesSolo() {
   const game = new YahtzeeGame(1, new AllOnesRng());
-  const adapter = new YahtzeeAdapter();
+  const adapter = newAdapter();
   const seat = seatOf(0, 1);
   expect(game.move(adapter.setupMove(serverState(game, 0), seat) as JsonObject, 0)).toBeNull();
   const play = (action: number): unknown => {
@@ -326,7 +336,7 @@ describe('YahtzeeAdapter quirks, scripted', () => {
   it('rolls another player made during naming: the mask is wrong once, then the refusal corrects it', () => {
     // Player 1 rolls twice while everyone is still naming; player 0 starts and has no roll left.
     const game = new YahtzeeGame(2, new SeededRng('pre-naming'));
-    const adapters = [new YahtzeeAdapter(), new YahtzeeAdapter()];
+    const adapters = [newAdapter(), newAdapter()];
     expect(game.move({ roll_dice: [0] }, 1)).toBeNull();
     expect(game.move({ roll_dice: [1] }, 1)).toBeNull();
     for (const id of [0, 1]) expect(game.move(adapters[id]!.setupMove(serverState(game, id), seatOf(id, 2)) as JsonObject, id)).toBeNull();

@@ -1,0 +1,433 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeEnv } from '../src/env/env.ts';
+import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { GameFramework } from '../src/server/framework.ts';
+import { SeededRng } from '../src/server/rng.ts';
+import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
+import type { Learner, LearnerSpec, TransitionBatch } from './agent.ts';
+import { observationKey, resolveTabularQConfig, TABULAR_Q_DEFAULTS, TabularQAgent } from './tabular-q.ts';
+
+const SPEC: LearnerSpec = { observationSize: 27, actionCount: 9, numEnvs: 4, seed: 1 };
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tabular-q-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** The adapter's observation of a board written as 9 chars: 'x' mine, 'o' theirs, '.' empty. */
+function obsOf(board: string): Float32Array {
+  const obs = new Float32Array(27);
+  for (let i = 0; i < 9; i++) obs[(board[i] === 'x' ? 0 : board[i] === 'o' ? 9 : 18) + i] = 1;
+  return obs;
+}
+function maskOf(board: string): Uint8Array {
+  return Uint8Array.from(board.split(''), (c) => (c === '.' ? 1 : 0));
+}
+function emptyBatch(): TransitionBatch {
+  return { envIds: [], observations: [], masks: [], actions: [], rewards: [], nextObservations: [], nextMasks: [], terminated: [], truncated: [] };
+}
+
+/** A TicTacToe game against a seeded random opponent, in process, that can be cloned mid-game. */
+class LocalGame {
+  board = new Int8Array(9); // 0 empty, 1 agent, 2 opponent
+  constructor(readonly rng: SeededRng) {}
+  clone(): LocalGame {
+    const g = new LocalGame(new SeededRng(0));
+    g.rng.setState(this.rng.getState());
+    g.board = this.board.slice();
+    return g;
+  }
+  reset(): void {
+    this.board.fill(0);
+    if (this.rng.next() < 0.5) this.opponent();
+  }
+  obs(): Float32Array {
+    return obsOf(Array.from(this.board, (v) => (v === 1 ? 'x' : v === 2 ? 'o' : '.')).join(''));
+  }
+  mask(): Uint8Array {
+    return Uint8Array.from(this.board, (v) => (v === 0 ? 1 : 0));
+  }
+  /** Plays the agent's move and the reply; reward and whether the game ended. */
+  step(action: number): { reward: number; done: boolean } {
+    this.board[action] = 1;
+    if (this.wins(1)) return { reward: 1, done: true };
+    if (!this.board.includes(0)) return { reward: 0, done: true };
+    this.opponent();
+    if (this.wins(2)) return { reward: -1, done: true };
+    return { reward: 0, done: !this.board.includes(0) };
+  }
+  private opponent(): void {
+    const empty = [...this.board.keys()].filter((i) => this.board[i] === 0);
+    this.board[empty[this.rng.int(0, empty.length - 1)] as number] = 2;
+  }
+  private wins(p: number): boolean {
+    const b = this.board;
+    return [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]].some((l) => l.every((i) => b[i] === p));
+  }
+}
+
+/** `steps` rounds of explore/record over in-process games (one per env, interleaved); the actions taken. */
+async function simulate(agent: Learner, games: LocalGame[], steps: number): Promise<number[]> {
+  const taken: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const ids = games.map((_, i) => i).filter((i) => (s + i) % 3 !== 0); // a changing subset of envs each round
+    const observations = ids.map((i) => (games[i] as LocalGame).obs());
+    const masks = ids.map((i) => (games[i] as LocalGame).mask());
+    const actions = await agent.explore(observations, masks, ids);
+    const batch = emptyBatch();
+    ids.forEach((id, k) => {
+      const game = games[id] as LocalGame;
+      const { reward, done } = game.step(actions[k] as number);
+      batch.envIds.push(id);
+      batch.observations.push(observations[k] as Float32Array);
+      batch.masks.push(masks[k] as Uint8Array);
+      batch.actions.push(actions[k] as number);
+      batch.rewards.push(reward);
+      batch.nextObservations.push(game.obs());
+      batch.nextMasks.push(done ? new Uint8Array(9) : game.mask());
+      batch.terminated.push(done);
+      batch.truncated.push(false);
+      if (done) game.reset();
+    });
+    taken.push(...actions);
+    agent.record(batch);
+    await agent.learn(s);
+  }
+  return taken;
+}
+
+function vector(server: GameFramework, name: string, numEnvs: number, batchSize: number): AsyncVectorEnv {
+  const envs = Array.from({ length: numEnvs }, (_, i) => makeEnv('TicTacToe', { server, seed: i + 1, session: `${name}-${i}` }));
+  return new AsyncVectorEnv(envs, { batchSize });
+}
+
+interface Results {
+  games: number;
+  wins: number;
+  draws: number;
+  losses: number;
+}
+
+/**
+ * Plays `games` episodes against the envs' random opponents: training
+ * (explore, record, learn) or greedy evaluation (act). Next-step autoreset:
+ * the result after an env's terminal step is its reset, which is not a
+ * transition and is not recorded.
+ */
+async function play(vec: AsyncVectorEnv, agent: Learner, games: number, train: boolean, seed: number): Promise<Results> {
+  const { observations, infos } = await vec.reset({ seed });
+  const obs = [...observations];
+  const masks = infos.map((i) => i.actionMask);
+  const ended = new Array<boolean>(vec.numEnvs).fill(false);
+  const actionOf = new Array<number>(vec.numEnvs).fill(0);
+  let ids = obs.map((_, i) => i);
+  const results: Results = { games: 0, wins: 0, draws: 0, losses: 0 };
+  let steps = 0;
+  while (results.games < games) {
+    const o = ids.map((i) => obs[i] as Float32Array);
+    const m = ids.map((i) => masks[i] as Uint8Array);
+    const actions = train ? await agent.explore(o, m, ids) : await agent.act(o, m);
+    ids.forEach((id, k) => {
+      const mask = masks[id] as Uint8Array;
+      if (!ended[id] && !mask[actions[k] as number]) throw new Error(`Illegal action ${actions[k]} for env ${id}`);
+      actionOf[id] = actions[k] as number;
+    });
+    vec.send(actions, ids);
+    const b = await vec.recv();
+    const batch = emptyBatch();
+    b.envIds.forEach((id, k) => {
+      const next = b.observations[k] as Float32Array;
+      const nextMask = (b.infos[k] as { actionMask: Uint8Array }).actionMask;
+      const terminated = b.terminated[k] === 1;
+      const truncated = b.truncated[k] === 1;
+      if (!ended[id]) {
+        batch.envIds.push(id);
+        batch.observations.push(obs[id] as Float32Array);
+        batch.masks.push(masks[id] as Uint8Array);
+        batch.actions.push(actionOf[id] as number);
+        batch.rewards.push(b.rewards[k] as number);
+        batch.nextObservations.push(next);
+        batch.nextMasks.push(nextMask);
+        batch.terminated.push(terminated);
+        batch.truncated.push(truncated);
+        if (terminated || truncated) {
+          results.games++;
+          const r = b.rewards[k] as number;
+          if (r > 0) results.wins++;
+          else if (r < 0) results.losses++;
+          else results.draws++;
+        }
+        ended[id] = terminated || truncated;
+      } else {
+        ended[id] = false; // this result is the reset
+      }
+      obs[id] = next;
+      masks[id] = nextMask;
+    });
+    ids = b.envIds;
+    if (train && batch.envIds.length > 0) {
+      steps += batch.envIds.length;
+      agent.record(batch);
+      await agent.learn(steps);
+    }
+  }
+  // Let the steps still in flight finish, so the next reset starts clean.
+  while (ids.length < vec.numEnvs) {
+    const b = await vec.recv();
+    ids = [...ids, ...b.envIds];
+  }
+  return results;
+}
+
+describe('TabularQAgent config', () => {
+  it('fills in defaults', () => {
+    expect(resolveTabularQConfig()).toEqual(TABULAR_Q_DEFAULTS);
+    expect(TabularQAgent.create(SPEC, { alpha: 0.1 }).config).toEqual({ ...TABULAR_Q_DEFAULTS, alpha: 0.1 });
+  });
+
+  it.each([
+    [{ alpha: 0 }, 'Expected alpha to be a number in (0, 1], got 0'],
+    [{ alpha: 1.5 }, 'Expected alpha to be a number in (0, 1], got 1.5'],
+    [{ gamma: -0.1 }, 'Expected gamma to be a number in [0, 1], got -0.1'],
+    [{ initialQ: Number.POSITIVE_INFINITY }, 'Expected initialQ to be a number (finite), got null'],
+    [{ epsilonStart: 2 }, 'Expected epsilonStart to be a number in [0, 1], got 2'],
+    [{ epsilonEnd: '0.1' }, 'Expected epsilonEnd to be a number in [0, 1], got "0.1"'],
+    [{ epsilonDecaySteps: 1.5 }, 'Expected epsilonDecaySteps to be a number (a non-negative integer), got 1.5'],
+    [{ learningRate: 0.1 }, 'Unknown tabular-q option "learningRate"; expected one of alpha, gamma, initialQ, epsilonStart, epsilonEnd, epsilonDecaySteps'],
+  ])('rejects %j', (config, message) => {
+    expect(() => TabularQAgent.create(SPEC, config as never)).toThrow(new InvalidOptionError(message));
+  });
+
+  it('rejects a bad spec', () => {
+    expect(() => TabularQAgent.create({ ...SPEC, actionCount: 0 })).toThrow(new InvalidOptionError('Expected actionCount to be a positive integer, got 0'));
+    expect(() => TabularQAgent.create({ ...SPEC, seed: Number.NaN })).toThrow(InvalidOptionError);
+  });
+});
+
+describe('TabularQAgent actions', () => {
+  it('never picks a masked action, exploring or greedy', () => {
+    const agent = TabularQAgent.create(SPEC, { epsilonStart: 0.5, epsilonEnd: 0.5 });
+    const rng = new SeededRng('masks');
+    const boards = ['.........', 'x...o....', 'xo.......', 'xoxo.....', 'xxoo.x.o.'];
+    for (let n = 0; n < 5000; n++) {
+      const board = boards[n % boards.length] as string;
+      const mask = Uint8Array.from({ length: 9 }, () => (rng.next() < 0.3 ? 1 : 0));
+      mask[rng.int(0, 8)] = 1;
+      const [explored] = agent.explore([obsOf(board)], [mask], [0]) as number[];
+      const [greedy] = agent.act([obsOf(board)], [mask]) as number[];
+      expect(mask[explored as number]).toBe(1);
+      expect(mask[greedy as number]).toBe(1);
+      // Random updates make the values differ, so greedy choices are not just the lowest legal action.
+      const batch = emptyBatch();
+      batch.envIds.push(0);
+      batch.observations.push(obsOf(board));
+      batch.masks.push(mask);
+      batch.actions.push(rng.int(0, 8));
+      batch.rewards.push(rng.next() * 2 - 1);
+      batch.nextObservations.push(obsOf(boards[rng.int(0, boards.length - 1)] as string));
+      batch.nextMasks.push(mask);
+      batch.terminated.push(rng.next() < 0.3);
+      batch.truncated.push(false);
+      agent.record(batch);
+    }
+    expect(agent.explore([obsOf('.........')], [new Uint8Array(9)], [0])).toEqual([0]);
+    expect(agent.act([obsOf('.........')], [new Uint8Array(9)])).toEqual([0]);
+  });
+
+  it('explores uniformly at epsilon 1 and greedily at epsilon 0', () => {
+    const board = 'xo.......';
+    const greedyAgent = TabularQAgent.create(SPEC, { epsilonStart: 0, epsilonEnd: 0, initialQ: 0 });
+    const batch = emptyBatch();
+    batch.envIds.push(0, 0);
+    batch.observations.push(obsOf(board), obsOf(board));
+    batch.masks.push(maskOf(board), maskOf(board));
+    batch.actions.push(5, 2);
+    batch.rewards.push(1, -1);
+    batch.nextObservations.push(obsOf(board), obsOf(board));
+    batch.nextMasks.push(new Uint8Array(9), new Uint8Array(9));
+    batch.terminated.push(true, true);
+    batch.truncated.push(false, false);
+    greedyAgent.record(batch);
+    const picks = new Set<number>();
+    for (let n = 0; n < 200; n++) picks.add((greedyAgent.explore([obsOf(board)], [maskOf(board)], [0]) as number[])[0] as number);
+    expect([...picks]).toEqual([5]);
+    // Greedy act on an unseen observation: the lowest legal action; exploring greedily breaks the tie at random.
+    const fresh = TabularQAgent.create(SPEC, { epsilonStart: 0, epsilonEnd: 0 });
+    expect(fresh.act([obsOf(board)], [maskOf(board)])).toEqual([2]);
+    const ties = new Set<number>();
+    for (let n = 0; n < 300; n++) ties.add((fresh.explore([obsOf(board)], [maskOf(board)], [0]) as number[])[0] as number);
+    expect([...ties].sort()).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    const uniform = TabularQAgent.create(SPEC, { epsilonStart: 1, epsilonEnd: 1 });
+    const counts = new Array<number>(9).fill(0);
+    for (let n = 0; n < 7000; n++) {
+      const a = (uniform.explore([obsOf(board)], [maskOf(board)], [0]) as number[])[0] as number;
+      counts[a] = (counts[a] as number) + 1;
+    }
+    expect(counts.slice(0, 2)).toEqual([0, 0]);
+    for (const c of counts.slice(2)) expect(c / 7000).toBeCloseTo(1 / 7, 1);
+  });
+
+  it('lowers epsilon linearly over recorded transitions', () => {
+    const agent = TabularQAgent.create(SPEC, { epsilonStart: 1, epsilonEnd: 0.2, epsilonDecaySteps: 8 });
+    const one = (): TransitionBatch => {
+      const batch = emptyBatch();
+      batch.envIds.push(0);
+      batch.observations.push(obsOf('.........'));
+      batch.masks.push(maskOf('.........'));
+      batch.actions.push(0);
+      batch.rewards.push(0);
+      batch.nextObservations.push(obsOf('x...o....'));
+      batch.nextMasks.push(maskOf('x...o....'));
+      batch.terminated.push(false);
+      batch.truncated.push(false);
+      return batch;
+    };
+    expect(agent.epsilon).toBe(1);
+    for (let n = 0; n < 4; n++) agent.record(one());
+    expect(agent.epsilon).toBeCloseTo(0.6, 12);
+    for (let n = 0; n < 4; n++) agent.record(one());
+    expect(agent.epsilon).toBeCloseTo(0.2, 12);
+    for (let n = 0; n < 10; n++) agent.record(one());
+    expect(agent.epsilon).toBeCloseTo(0.2, 12);
+    expect(agent.steps).toBe(18);
+    expect(TabularQAgent.create(SPEC, { epsilonDecaySteps: 0, epsilonEnd: 0.3 }).epsilon).toBe(0.3);
+  });
+});
+
+describe('TabularQAgent updates', () => {
+  // s0 (empty board) --4--> s1 ('o...x....', reward 0) --2--> end (reward +1). alpha 1/2, gamma 3/4: every number is exact in Float32.
+  const s0 = '.........';
+  const s1 = 'o...x....';
+  function transition(batch: TransitionBatch, from: string, action: number, reward: number, to: string, end: 'none' | 'terminated' | 'truncated', nextMask?: Uint8Array): void {
+    batch.envIds.push(batch.envIds.length);
+    batch.observations.push(obsOf(from));
+    batch.masks.push(maskOf(from));
+    batch.actions.push(action);
+    batch.rewards.push(reward);
+    batch.nextObservations.push(obsOf(to));
+    batch.nextMasks.push(nextMask ?? (end === 'none' ? maskOf(to) : new Uint8Array(9)));
+    batch.terminated.push(end === 'terminated');
+    batch.truncated.push(end === 'truncated');
+  }
+  const episode = (): TransitionBatch => {
+    const batch = emptyBatch();
+    transition(batch, s0, 4, 0, s1, 'none');
+    transition(batch, s1, 2, 1, 'o.x.x....', 'terminated');
+    return batch;
+  };
+
+  it('matches a hand-worked example', async () => {
+    const agent = TabularQAgent.create(SPEC, { alpha: 0.5, gamma: 0.75, initialQ: 0 });
+    // First pass, in batch order: Q(s0,4) = 0 + 1/2 (0 + 3/4 * max Q(s1,.) = 0 - 0) = 0; Q(s1,2) = 0 + 1/2 (1 - 0) = 1/2.
+    agent.record(episode());
+    expect(Array.from(agent.qValues(obsOf(s0)))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(agent.qValues(obsOf(s1)))).toEqual([0, 0, 0.5, 0, 0, 0, 0, 0, 0]);
+    expect(await agent.learn(2)).toEqual({ updates: 2, meanAbsTdError: 0.5, epsilon: agent.epsilon, tableSize: 2 });
+    expect(await agent.learn(2)).toBeNull();
+    // Second pass: Q(s0,4) = 0 + 1/2 (0 + 3/4 * 1/2 - 0) = 3/16; Q(s1,2) = 1/2 + 1/2 (1 - 1/2) = 3/4.
+    agent.record(episode());
+    expect(agent.qValues(obsOf(s0))[4]).toBe(0.1875);
+    expect(agent.qValues(obsOf(s1))[2]).toBe(0.75);
+    expect(await agent.learn(4)).toEqual({ updates: 2, meanAbsTdError: (0.375 + 0.5) / 2, epsilon: agent.epsilon, tableSize: 2 });
+
+    // The max runs over the next state's legal actions only: with cell 2 masked, max Q(s1,.) = 0.
+    const masked = emptyBatch();
+    transition(masked, s0, 4, 0, s1, 'none', Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0, 0]));
+    agent.record(masked);
+    expect(agent.qValues(obsOf(s0))[4]).toBe(0.09375); // 3/16 + 1/2 (0 - 3/16)
+    // Truncation bootstraps (its mask is all zeros: max over every action, 3/4).
+    const truncated = emptyBatch();
+    transition(truncated, s0, 4, 0, s1, 'truncated');
+    agent.record(truncated);
+    expect(agent.qValues(obsOf(s0))[4]).toBe(0.328125); // 3/32 + 1/2 (3/4 * 3/4 - 3/32)
+    // Termination does not.
+    const terminated = emptyBatch();
+    transition(terminated, s0, 4, -1, s1, 'terminated');
+    agent.record(terminated);
+    expect(agent.qValues(obsOf(s0))[4]).toBe(-0.3359375); // 21/64 + 1/2 (-1 - 21/64)
+    expect(agent.tableSize).toBe(2);
+  });
+
+  it('starts unseen entries, and unseen next states, at initialQ', () => {
+    const agent = TabularQAgent.create(SPEC, { alpha: 1, gamma: 0.5, initialQ: 0.5 });
+    expect(Array.from(agent.qValues(obsOf(s0)))).toEqual(new Array(9).fill(0.5));
+    const batch = emptyBatch();
+    transition(batch, s0, 0, 0, s1, 'none');
+    agent.record(batch);
+    expect(Array.from(agent.qValues(obsOf(s0)))).toEqual([0.25, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+    expect(agent.tableSize).toBe(1);
+    expect(observationKey(obsOf(s0))).not.toBe(observationKey(obsOf(s1)));
+  });
+});
+
+describe('TabularQAgent on TicTacToe', () => {
+  const server = new GameFramework({ seed: 2 });
+  const agent = TabularQAgent.create({ ...SPEC, numEnvs: 6 }, { alpha: 0.5, epsilonDecaySteps: 10_000, epsilonEnd: 0.1 });
+  const train = vector(server, 'tabular-q-train', 6, 3);
+  const evaluation = vector(server, 'tabular-q-eval', 8, 8);
+  afterAll(async () => {
+    await Promise.all([train.close(), evaluation.close()]);
+  });
+
+  it('beats the random player after 4,000 games', async () => {
+    const trained = await play(train, agent, 4000, true, 1);
+    const after = await play(evaluation, agent, 500, false, 200);
+    const rate = (r: Results): string => `${(r.wins / r.games).toFixed(3)} W / ${(r.draws / r.games).toFixed(3)} D / ${(r.losses / r.games).toFixed(3)} L`;
+    console.log(`Tabular Q vs random: training (${trained.games} games) ${rate(trained)}; greedy after ${rate(after)}; ${agent.tableSize} states`);
+    // The random player wins ~43% of games against itself here (it moves first half the time).
+    expect(after.wins / after.games).toBeGreaterThan(0.7);
+  }, 120_000);
+
+  it('round-trips a checkpoint: identical greedy actions and an identical continuation', async () => {
+    const dir = await tempDir();
+    const games = [1, 2, 3].map((i) => new LocalGame(new SeededRng(`game-${i}`)));
+    for (const g of games) g.reset();
+    await simulate(agent, games, 7);
+    await agent.save(dir);
+    expect(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ agent: 'tabular-q', config: agent.config });
+    const loaded = await TabularQAgent.fromCheckpoint(dir);
+    expect(loaded.config).toEqual(agent.config);
+    expect(loaded.tableSize).toBe(agent.tableSize);
+    expect(loaded.steps).toBe(agent.steps);
+
+    const rng = new SeededRng('boards');
+    const boards: Float32Array[] = [];
+    const masks: Uint8Array[] = [];
+    for (let n = 0; n < 2000; n++) {
+      const cells = Array.from({ length: 9 }, () => '.xo'[rng.int(0, 2)] as string).join('');
+      if (!cells.includes('.')) continue;
+      boards.push(obsOf(cells));
+      masks.push(maskOf(cells));
+    }
+    expect(loaded.act(boards, masks)).toEqual(agent.act(boards, masks));
+
+    const copies = games.map((g) => g.clone());
+    const a = await simulate(agent, games, 300);
+    const b = await simulate(loaded, copies, 300);
+    expect(b).toEqual(a);
+    const dirA = await tempDir();
+    const dirB = await tempDir();
+    await agent.save(dirA);
+    await loaded.save(dirB);
+    expect(await readFile(path.join(dirB, 'state.json'), 'utf8')).toEqual(await readFile(path.join(dirA, 'state.json'), 'utf8'));
+    // Loading into an existing agent replaces its state too.
+    const other = TabularQAgent.create(SPEC, { alpha: 0.1 });
+    await other.load(dirA);
+    expect(other.config).toEqual(agent.config);
+    expect(other.act(boards, masks)).toEqual(agent.act(boards, masks));
+  }, 30_000);
+
+  it('refuses a checkpoint of another agent', async () => {
+    const dir = await tempDir();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path.join(dir, 'config.json'), JSON.stringify({ agent: 'menace' }));
+    await expect(TabularQAgent.fromCheckpoint(dir)).rejects.toThrow(/holds a "menace" agent, not tabular-q/);
+  });
+});
