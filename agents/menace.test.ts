@@ -447,7 +447,7 @@ describe('MenaceAgent on TicTacToe', () => {
  */
 describe.runIf(process.env.MENACE_YARDSTICK)('MENACE yardstick', () => {
   const seeds = (process.env.MENACE_SEEDS ?? '1').split(',').map(Number);
-  it.each(seeds)('training games to 90%% greedy wins against random (seed %i)', async (seed) => {
+  it.each(seeds)('training games to 90 percent greedy wins against random (seed %i)', async (seed) => {
     const server = new GameFramework({ seed });
     const agent = MenaceAgent.create({ ...SPEC, numEnvs: 8, seed }, JSON.parse(process.env.MENACE_CONFIG ?? '{}') as object);
     const train = vector(server, `yard-train-${seed}`, 8, 4);
