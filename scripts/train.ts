@@ -85,7 +85,14 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('resume', { type: 'string', describe: 'Continue the run in this folder from its last checkpoint' })
       .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' }) as never,
   handler: async (args) => {
-    const result = await train(trainConfigFromArgs(args), { progress: args.progress }, args.resume);
+    // The first Ctrl-C stops at the next batch and saves a checkpoint to resume from; a second one quits.
+    const stop = new AbortController();
+    process.once('SIGINT', () => {
+      console.error('\nSIGINT: saving a checkpoint (Ctrl-C again to quit at once)');
+      stop.abort();
+      process.once('SIGINT', () => process.exit(130));
+    });
+    const result = await train(trainConfigFromArgs(args), { progress: args.progress, signal: stop.signal }, args.resume);
     console.log(`done: ${result.envSteps} env steps, ${result.episodes} episodes in ${result.seconds} s on ${result.backend}`);
     console.log(`run folder: ${result.runDir} (config.json, metrics.jsonl, curve.svg, checkpoint/)`);
   },

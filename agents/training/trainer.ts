@@ -293,8 +293,12 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     }
     bar?.finish(state.envSteps, summary(state.recent, lastStats));
     await checkpoint();
-    finalEval = await evaluate();
-    await writeCurve(runDir, config);
+    if (hooks.signal?.aborted) {
+      log(`stopped at ${state.envSteps} env steps; continue with: game-gym train --resume ${runDir}`);
+    } else {
+      finalEval = await evaluate();
+      await writeCurve(runDir, config);
+    }
   } finally {
     await vector.close();
     ownServer?.close();

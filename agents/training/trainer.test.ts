@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { resolveTrainConfig, train } from './trainer.ts';
+
+const quiet = { log: () => {}, progress: false };
+
+function metrics(text: string): Array<Record<string, unknown>> {
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('train', () => {
+  let out: string;
+  beforeAll(async () => {
+    out = await mkdtemp(path.join(os.tmpdir(), 'gsg-train-'));
+  });
+  afterAll(() => rm(out, { recursive: true, force: true }));
+
+  it('validates its config with clear errors', () => {
+    expect(() => resolveTrainConfig({ envs: 0 })).toThrow(new InvalidOptionError('Expected envs to be a positive integer, got 0'));
+    expect(() => resolveTrainConfig({ agent: 'sarsa' as never })).toThrow(/Expected agent to be one of dqn, ppo, tabular-q, menace, got "sarsa"/);
+    expect(() => resolveTrainConfig({ opponent: 'self', envs: 3 })).toThrow(/even for self-play/);
+    expect(() => resolveTrainConfig({ poolLatestRatio: 2 })).toThrow(/poolLatestRatio/);
+    expect(() => resolveTrainConfig({ stepz: 1 } as never)).toThrow(/Unknown training option\(s\): stepz/);
+    expect(resolveTrainConfig({ game: 'Yahtzee' }).evalOpponents).toEqual(['random']);
+    expect(resolveTrainConfig({}).evalOpponents).toEqual(['random', 'minimax']);
+  });
+
+  it('writes config, metrics, curve and checkpoint, and learns with a tiny budget', async () => {
+    const result = await train(
+      { agent: 'tabular-q', steps: 3000, envs: 8, evalEvery: 1000, evalGames: 50, checkpointEvery: 1000, out, agentConfig: { epsilonDecaySteps: 2000 } },
+      quiet,
+    );
+    expect(result.envSteps).toBeGreaterThanOrEqual(3000);
+    expect(result.envSteps).toBeLessThan(3000 + 8);
+    for (const f of ['config.json', 'metrics.jsonl', 'curve.svg', 'checkpoint/trainer.json', 'checkpoint/agent/config.json']) {
+      expect(existsSync(path.join(result.runDir, f)), f).toBe(true);
+    }
+    expect(path.basename(result.runDir)).toMatch(/^TicTacToe__tabular-q__1__\d{4}-\d{2}-\d{2}T/);
+    const rows = metrics(await readFile(path.join(result.runDir, 'metrics.jsonl'), 'utf8'));
+    const evals = rows.filter((r) => r.type === 'eval');
+    expect(evals.map((r) => r.opponent)).toEqual(['random', 'minimax', 'random', 'minimax', 'random', 'minimax']);
+    const lastVsRandom = evals.filter((r) => r.opponent === 'random').at(-1) as { winRate: number };
+    // Random play wins about 44% of these games; a few thousand Q-learning steps already beat that.
+    expect(lastVsRandom.winRate).toBeGreaterThan(0.5);
+    expect(await readFile(path.join(result.runDir, 'curve.svg'), 'utf8')).toMatch(/^<svg[\s\S]*win vs random[\s\S]*<\/svg>$/);
+    expect(result.finalEval.map((r) => r.games)).toEqual([50, 50]);
+  }, 60_000);
+
+  it('resumes from its last checkpoint and continues the step count', async () => {
+    const abort = new AbortController();
+    const config = { agent: 'tabular-q' as const, steps: 4000, envs: 8, evalEvery: 1000, evalGames: 20, checkpointEvery: 1000, out };
+    const first = await train(config, {
+      ...quiet,
+      signal: abort.signal,
+      log: (line) => {
+        // Stop the run after its second evaluation (2,000 steps), as a crash would.
+        if (line.includes('eval @ 2')) abort.abort();
+      },
+    });
+    const stopped = JSON.parse(await readFile(path.join(first.runDir, 'checkpoint', 'trainer.json'), 'utf8')) as { envSteps: number };
+    expect(first.envSteps).toBeLessThan(4000);
+    expect(stopped.envSteps).toBe(first.envSteps);
+
+    const resumed = await train({}, quiet, first.runDir);
+    expect(resumed.runDir).toBe(first.runDir);
+    expect(resumed.envSteps).toBeGreaterThanOrEqual(4000);
+    const rows = metrics(await readFile(path.join(first.runDir, 'metrics.jsonl'), 'utf8')).filter((r) => r.type === 'train');
+    const steps = rows.map((r) => r.step as number);
+    // Steps only grow across the resume: nothing logged twice, nothing from before the checkpoint lost.
+    expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+    expect(new Set(steps).size).toBe(steps.length);
+    expect(steps.filter((s) => s <= stopped.envSteps).length).toBeGreaterThanOrEqual(1);
+    expect(steps.at(-1)).toBeGreaterThan(stopped.envSteps);
+  }, 60_000);
+
+  it('refuses to resume a folder without a checkpoint', async () => {
+    await expect(train({}, quiet, out)).rejects.toThrow();
+  });
+});
