@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { benchCommand } from './bench.ts';
+import { evaluateCommand } from './evaluate.ts';
 import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
@@ -10,9 +11,10 @@ await yargs(hideBin(process.argv))
   .usage('$0 <command> [options]')
   .command(serveCommand)
   .command(trainCommand)
+  .command(evaluateCommand)
   .command(benchCommand)
   .command(startCommand)
-  .demandCommand(1, 'Name a command: serve, train, bench or start (see --help)')
+  .demandCommand(1, 'Name a command: serve, train, evaluate, bench or start (see --help)')
   .strict()
   .help()
   .wrap(Math.min(110, process.stdout.columns ?? 110))
