@@ -904,6 +904,8 @@ export class PpoAgent implements Learner {
         truncated: steps.map((s) => (s.truncated ? 1 : 0)),
       })),
     };
+    // config.json names the agent for tools that load any checkpoint (evaluate, collect).
+    await writeFile(path.join(dir, 'config.json'), JSON.stringify({ agent: 'ppo', config: this.config }, null, 2));
     // ppo.json last: its presence marks a complete checkpoint.
     await writeFile(path.join(dir, 'ppo.json'), JSON.stringify(json));
   }

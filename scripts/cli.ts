@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { benchCommand } from './bench.ts';
+import { collectCommand } from './collect.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
@@ -12,9 +13,10 @@ await yargs(hideBin(process.argv))
   .command(serveCommand)
   .command(trainCommand)
   .command(evaluateCommand)
+  .command(collectCommand)
   .command(benchCommand)
   .command(startCommand)
-  .demandCommand(1, 'Name a command: serve, train, evaluate, bench or start (see --help)')
+  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, bench or start (see --help)')
   .strict()
   .help()
   .wrap(Math.min(110, process.stdout.columns ?? 110))

@@ -290,7 +290,9 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     let state: GameState;
     try {
       if (this.stuck) controller.abort();
-      state = await seat.waitTurn(AbortSignal.any([controller.signal, this.lifetime.signal]));
+      if (this.closed) controller.abort();
+      // One signal per wait: close() aborts the wait in progress (AbortSignal.any per wait costs more).
+      state = await seat.waitTurn(controller.signal);
     } catch (error) {
       if (this.stuck && error instanceof AbortError) {
         throw new GameStuckError(`${this.game}: another seat has no legal move on its turn, so the game cannot end`);
@@ -329,6 +331,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     if (this.closed) return;
     this.closed = true;
     this.lifetime.abort();
+    this.waiting?.abort();
     await Promise.all(this.opponents.map((o) => o.close()));
     this.opponents = [];
   }

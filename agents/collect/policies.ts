@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { botPolicy } from '../../src/env/opponents.ts';
+import type { Policy } from '../../src/env/policy.ts';
+import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import type { BackendName } from '../../src/tf/backend.ts';
+import type { Learner } from '../agent.ts';
+import { BOT_AGENT_KIND, BOT_NAMES, checkpointKind, isBotName, type BotName } from '../bots.ts';
+import { AGENT_NAMES, loadLearner, type AgentName } from '../training/registry.ts';
+
+/** Learners that run on tfjs (their backend must start before they load). */
+const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
+
+/**
+ * A learner may expose the distribution it acts from: one row of action
+ * probabilities per observation (illegal actions 0). `collect` records it in
+ * the `probs` column; policies without it get null there.
+ */
+export interface WithProbabilities {
+  probabilities(observations: Float32Array[], masks: Uint8Array[]): number[][] | Promise<number[][]>;
+}
+
+/** Whether a policy exposes `probabilities`. */
+export function hasProbabilities(policy: unknown): policy is WithProbabilities {
+  return typeof (policy as Partial<WithProbabilities> | null)?.probabilities === 'function';
+}
+
+/** One seat's policy as resolved from its `--policies` entry, before loading. */
+export interface ResolvedPolicy {
+  /** The entry as given. */
+  spec: string;
+  /** 'bot' or the learner's agent name. */
+  kind: 'bot' | AgentName;
+  /** The bot (by name, or the one a bot checkpoint names). */
+  bot?: BotName;
+  /** A bot checkpoint's seed (mixed into the per-session bot seeds). */
+  botSeed?: number;
+  /** Absolute path of the checkpoint folder (the one holding config.json). */
+  dir?: string;
+  /** SHA-256 over the checkpoint folder's files (names and contents): a resume refuses a changed checkpoint. */
+  fingerprint?: string;
+}
+
+/** What identifies a policy for resume checks: the bot's name, or the checkpoint's kind and content hash. */
+export function policyIdentity(p: ResolvedPolicy): string {
+  return p.dir ? `${p.kind}:sha256:${p.fingerprint}` : `bot:${p.bot}`;
+}
+
+/**
+ * Resolves a `--policies` entry: a bot name, or a checkpoint folder (the
+ * folder with config.json, or a run folder whose checkpoint/agent has it).
+ * Bot names win over folders of the same name (write ./random for a folder).
+ */
+export async function resolvePolicy(spec: string): Promise<ResolvedPolicy> {
+  if (isBotName(spec)) return { spec, kind: 'bot', bot: spec };
+  const base = path.resolve(spec);
+  const candidates = [base, path.join(base, 'checkpoint', 'agent'), path.join(base, 'agent')];
+  const dir = candidates.find((d) => existsSync(path.join(d, 'config.json')) || legacyKind(d) !== undefined);
+  if (!dir) {
+    throw new InvalidOptionError(
+      `Policy ${JSON.stringify(spec)} is neither a bot (${BOT_NAMES.join(', ')}) nor a checkpoint folder: no config.json in ${base} or ${path.join(base, 'checkpoint', 'agent')}`,
+    );
+  }
+  const kind = existsSync(path.join(dir, 'config.json')) ? await checkpointKind(dir) : (legacyKind(dir) as AgentName);
+  const fingerprint = await folderFingerprint(dir);
+  if (kind === BOT_AGENT_KIND) {
+    const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { bot?: unknown; seed?: unknown };
+    if (!isBotName(saved.bot)) throw new InvalidOptionError(`Checkpoint ${dir} names no known bot: ${JSON.stringify(saved.bot)}`);
+    return { spec, kind: 'bot', bot: saved.bot, botSeed: typeof saved.seed === 'number' ? saved.seed : 0, dir, fingerprint };
+  }
+  if (!(AGENT_NAMES as readonly string[]).includes(kind)) {
+    throw new InvalidOptionError(`Checkpoint ${dir} holds a ${JSON.stringify(kind)} agent; collect knows bots and ${AGENT_NAMES.join(', ')}`);
+  }
+  return { spec, kind: kind as AgentName, dir, fingerprint };
+}
+
+/** The agent of a checkpoint without config.json that names itself by its file instead (PPO writes ppo.json). */
+function legacyKind(dir: string): AgentName | undefined {
+  return AGENT_NAMES.find((name) => existsSync(path.join(dir, `${name}.json`)));
+}
+
+/** SHA-256 over every file of a folder (sorted relative paths and contents). */
+export async function folderFingerprint(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (rel: string): Promise<void> => {
+    const entries = (await readdir(path.join(dir, rel), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(child);
+      else if (e.isFile()) {
+        const data = await readFile(path.join(dir, child));
+        hash.update(`${child}\0${data.length}\0`);
+        hash.update(data);
+      }
+    }
+  };
+  await walk('');
+  return hash.digest('hex');
+}
+
+/** A chosen action and, where the policy has them, its action probabilities. */
+export interface Decision {
+  action: number;
+  probs: number[] | null;
+}
+
+/** Picks the action of one seat for one observation. */
+export interface Decider {
+  readonly name: string;
+  decide(observation: Float32Array, mask: Uint8Array): Decision | Promise<Decision>;
+}
+
+/**
+ * Gathers single-observation decisions made in the same tick (one per
+ * session and seat) into one batched call of `run`: one model call for many
+ * sessions instead of many small ones.
+ */
+export class BatchedDecider implements Decider {
+  readonly name: string;
+  /** Batched calls made, and observations decided: their ratio is the mean batch size. */
+  calls = 0;
+  decided = 0;
+  private queue: Array<{ obs: Float32Array; mask: Uint8Array; resolve: (d: Decision) => void; reject: (e: unknown) => void }> = [];
+  private scheduled = false;
+  private readonly run: (observations: Float32Array[], masks: Uint8Array[]) => Promise<Decision[]>;
+
+  constructor(name: string, run: (observations: Float32Array[], masks: Uint8Array[]) => Promise<Decision[]>) {
+    this.name = name;
+    this.run = run;
+  }
+
+  decide(observation: Float32Array, mask: Uint8Array): Promise<Decision> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ obs: observation, mask, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    this.calls++;
+    this.decided += batch.length;
+    try {
+      const decisions = await this.run(
+        batch.map((q) => q.obs),
+        batch.map((q) => q.mask),
+      );
+      if (decisions.length !== batch.length) throw new Error(`${this.name} returned ${decisions.length} decisions for ${batch.length} observations`);
+      batch.forEach((q, k) => q.resolve(decisions[k] as Decision));
+    } catch (error) {
+      for (const q of batch) q.reject(error);
+    }
+  }
+}
+
+/** A learner's batched decisions: greedy `act`, or `explore` when sampling; probabilities when it has them. */
+export function learnerDecider(learner: Learner, sample: boolean): BatchedDecider {
+  return new BatchedDecider(learner.name, async (observations, masks) => {
+    const actions = sample ? await learner.explore(observations, masks, observations.map(() => 0)) : await learner.act(observations, masks);
+    const probs = hasProbabilities(learner) ? await learner.probabilities(observations, masks) : null;
+    return actions.map((action, k) => ({ action, probs: probs ? checkedProbs(learner.name, probs[k]) : null }));
+  });
+}
+
+function checkedProbs(name: string, row: unknown): number[] {
+  if (!(Array.isArray(row) || ArrayBuffer.isView(row))) throw new Error(`${name}.probabilities returned ${JSON.stringify(row)} instead of a row of numbers`);
+  const out = Array.from(row as ArrayLike<number>, Number);
+  if (!out.every((p) => Number.isFinite(p))) throw new Error(`${name}.probabilities returned a non-finite probability: ${JSON.stringify(out)}`);
+  return out;
+}
+
+/** A bot's decisions (one observation at a time; bots are cheap), without probabilities. */
+export function botDecider(policy: Policy<Float32Array>): Decider {
+  return {
+    name: policy.name,
+    async decide(observation, mask) {
+      const [action] = await policy.act([observation], [mask]);
+      return { action: action as number, probs: null };
+    },
+  };
+}
+
+/**
+ * The policies of a collection, loaded: learners once (shared by every
+ * session and seat that plays them, so their calls batch together), bots made
+ * anew for every shard and seat, seeded by both (shared by the shard's
+ * sessions: minimax's memo is built once per shard), so that a shard plays
+ * the same whether or not earlier shards were played in the same process.
+ */
+export class PolicySet {
+  readonly resolved: ResolvedPolicy[];
+  private readonly deciders = new Map<string, BatchedDecider>();
+  private readonly learners: Learner[] = [];
+
+  private constructor(resolved: ResolvedPolicy[]) {
+    this.resolved = resolved;
+  }
+
+  /** Loads the learners among the resolved policies (starting the tfjs backend first when one needs it). */
+  static async load(resolved: ResolvedPolicy[], options: { sample: boolean; backend: BackendName | 'auto'; log?: (line: string) => void }): Promise<PolicySet> {
+    const set = new PolicySet(resolved);
+    let backendStarted = false;
+    try {
+      for (const p of resolved) {
+        if (p.kind === 'bot' || !p.dir || set.deciders.has(p.dir)) continue;
+        if (TFJS_AGENTS.includes(p.kind) && !backendStarted) {
+          backendStarted = true;
+          // Imported here: tfjs is heavy, and bots and tabular learners do not need it.
+          const { describeBackend, initBackend } = await import('../../src/tf/backend.ts');
+          options.log?.(describeBackend(await initBackend(options.backend)));
+        }
+        const learner = await loadLearner(p.kind, p.dir);
+        set.learners.push(learner);
+        set.deciders.set(p.dir, learnerDecider(learner, options.sample));
+      }
+    } catch (error) {
+      set.dispose();
+      throw error;
+    }
+    return set;
+  }
+
+  /** The deciders of every seat (by player id) for one shard; `seed` seeds its bots (with the seat appended). */
+  shardDeciders(seed: string): Decider[] {
+    return this.resolved.map((_, seat) => this.decider(seat, `${seed}/${seat}`));
+  }
+
+  /** The decider of a seat; `seed` seeds a bot. */
+  decider(seat: number, seed: string): Decider {
+    const p = this.resolved[seat];
+    if (!p) throw new InvalidOptionError(`No policy for seat ${seat} (${this.resolved.length} given)`);
+    if (p.kind === 'bot') return botDecider(botPolicy(p.bot as BotName, p.botSeed === undefined ? seed : `${seed}/${p.botSeed}`));
+    return this.deciders.get(p.dir as string) as BatchedDecider;
+  }
+
+  /** Mean number of observations per batched learner call (null without learners). */
+  meanBatch(): number | null {
+    let calls = 0;
+    let decided = 0;
+    for (const d of this.deciders.values()) {
+      calls += d.calls;
+      decided += d.decided;
+    }
+    return calls ? decided / calls : null;
+  }
+
+  dispose(): void {
+    for (const l of this.learners) l.dispose();
+    this.learners.length = 0;
+  }
+}

@@ -1,0 +1,84 @@
+import type { CommandModule } from 'yargs';
+import { COLLECT_DEFAULTS, COLLECT_FORMATS, splitList, type CollectConfig } from '../agents/collect/config.ts';
+import { collect } from '../agents/collect/collect.ts';
+import { GameGymError } from '../src/protocol/errors.ts';
+
+interface CollectArgs {
+  game: string;
+  policies: string;
+  players: number | undefined;
+  sessions: number;
+  episodes: number;
+  'shard-episodes': number;
+  server: string;
+  format: string;
+  out: string;
+  'raw-state': boolean;
+  sample: boolean;
+  seed: number;
+  backend: string;
+  resume: boolean;
+  progress: boolean;
+}
+
+/** Builds the collect config from parsed flags. */
+export function collectConfigFromArgs(a: CollectArgs): Partial<CollectConfig> {
+  return {
+    game: a.game,
+    policies: splitList(a.policies),
+    players: a.players ?? null,
+    sessions: a.sessions,
+    episodes: a.episodes,
+    shardEpisodes: a['shard-episodes'],
+    servers: splitList(a.server),
+    format: a.format as CollectConfig['format'],
+    out: a.out,
+    rawState: a['raw-state'],
+    sample: a.sample,
+    seed: a.seed,
+    backend: a.backend as CollectConfig['backend'],
+  };
+}
+
+const d = COLLECT_DEFAULTS;
+
+/** `game-gym collect`: plays many episodes through policies and writes every step of every seat to sharded files. */
+export const collectCommand: CommandModule<object, CollectArgs> = {
+  command: 'collect',
+  describe: 'Collect self-play data: every step of every seat, in Parquet or JSONL.gz shards with a manifest (crash-safe, --resume)',
+  builder: (y) =>
+    y
+      .option('game', { type: 'string', default: d.game, describe: 'Server game' })
+      .option('policies', { type: 'string', default: d.policies.join(','), describe: 'One policy per seat (player id order), or one for all: bot names (random, minimax, greedy) or checkpoint folders (a run folder or its checkpoint/agent), comma-separated' })
+      .option('players', { type: 'number', describe: 'Seats per session (default: the game\'s usual, TicTacToe 2)' })
+      .option('sessions', { type: 'number', default: d.sessions, describe: 'Parallel sessions (each plays all seats of its game)' })
+      .option('episodes', { type: 'number', default: d.episodes, describe: 'Episodes (games) to collect in all' })
+      .option('shard-episodes', { type: 'number', default: d.shardEpisodes, describe: 'Complete episodes per shard file' })
+      .option('server', { type: 'string', default: d.servers.join(','), describe: 'embedded (in process) or host:port, comma-separated for several: sessions are spread round robin' })
+      .option('format', { type: 'string', default: d.format, choices: COLLECT_FORMATS, describe: 'Shard format' })
+      .option('out', { type: 'string', default: d.out, describe: 'Output folder (shards and manifest.json)' })
+      .option('raw-state', { type: 'boolean', default: d.rawState, describe: 'Also record the raw server state of every step (JSON string column "state")' })
+      .option('sample', { type: 'boolean', default: d.sample, describe: 'Learners sample their actions (explore) instead of acting greedily (act); bots are unaffected' })
+      .option('seed', { type: 'number', default: d.seed, describe: 'Seed of the embedded server and the bots (derived per shard and seat; see manifest.json "seeds")' })
+      .option('backend', { type: 'string', default: d.backend, choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for dqn/ppo checkpoints' })
+      .option('resume', { type: 'boolean', default: false, describe: 'Continue the collection in --out (after a crash or Ctrl-C); the flags must match its config' })
+      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' }) as never,
+  handler: async (args) => {
+    // The first Ctrl-C stops after the episodes being played (the incomplete shard is played again on --resume); a second one quits.
+    const stop = new AbortController();
+    process.once('SIGINT', () => {
+      console.error('\nSIGINT: stopping after the current episodes (Ctrl-C again to quit at once)');
+      stop.abort();
+      process.once('SIGINT', () => process.exit(130));
+    });
+    try {
+      const result = await collect(collectConfigFromArgs(args), { progress: args.progress, signal: stop.signal, resume: args.resume });
+      if (!result.complete) process.exitCode = 130;
+    } catch (error) {
+      // Our own errors say what is wrong and what to do: no stack trace, no usage text.
+      if (!(error instanceof GameGymError)) throw error;
+      console.error(`\ngame-gym collect: ${error.message}`);
+      process.exitCode = 1;
+    }
+  },
+};
