@@ -98,7 +98,7 @@ describe('DqnAgent', () => {
       [{ hiddenSizes: [64, 0] }, 'Expected hiddenSizes to be an array of positive integers, got [64,0]'],
       [{ loss: 'l1' as never }, 'Expected loss to be "huber" or "mse", got "l1"'],
       [{ maxGradNorm: 0 }, 'Expected maxGradNorm to be a positive number (Infinity: no clipping), got 0'],
-      [{ doubleDqn: 'yes' as never }, 'Expected doubleDqn to be a boolean, got yes'],
+      [{ doubleDqn: 'yes' as never }, 'Expected doubleDqn to be a boolean, got "yes"'],
       [{ batchSize: 128, bufferSize: 100 }, 'Expected batchSize (128) to be at most bufferSize (100)'],
       [{ learningrate: 0.1 }, 'Unknown DQN option "learningrate"'],
     ];

@@ -393,8 +393,8 @@ export class DqnAgent implements Learner {
   /** Epsilon now: linear from epsilonStart to epsilonEnd over explorationSteps transitions. */
   get epsilon(): number {
     const { epsilonStart, epsilonEnd, explorationSteps } = this.config;
-    const progress = explorationSteps === 0 ? 1 : Math.min(1, this.transitions / explorationSteps);
-    return epsilonStart + (epsilonEnd - epsilonStart) * progress;
+    if (this.transitions >= explorationSteps) return epsilonEnd;
+    return epsilonStart + (epsilonEnd - epsilonStart) * (this.transitions / explorationSteps);
   }
 
   /** Counters, for logs and tests. */

@@ -2,12 +2,15 @@ import type { CommandModule } from 'yargs';
 import { machineInfo, markdownTable, runProtocolBench, type BenchTransport } from '../src/bench/bench.ts';
 import { runEnvBench } from '../src/bench/env-bench.ts';
 import { writeBenchRecord } from '../src/bench/results.ts';
+import { measureTrainingThroughput } from '../agents/training/throughput.ts';
+import { AGENT_NAMES } from '../agents/training/registry.ts';
 
 interface BenchArgs {
   suite: string[];
   transport: string[];
   sessions: number[];
   envs: number[];
+  'train-steps': number;
   seconds: number;
   server: string;
   seed: number;
@@ -21,7 +24,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'Measure protocol moves/s and latency (random TicTacToe) and env steps/s, over TCP and in process',
   builder: (y) =>
     y
-      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env'], describe: 'What to measure' })
+      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train'], describe: 'What to measure (train: env steps/s while learning, per agent)' })
+      .option('train-steps', { type: 'number', default: 20000, describe: 'train suite: env steps per agent and transport' })
       .option('transport', { type: 'array', string: true, default: ['tcp', 'in-process'], choices: ['tcp', 'in-process'], describe: 'Transports to measure' })
       .option('sessions', { type: 'array', number: true, default: [1, 16, 64], describe: 'protocol suite: parallel sessions to measure' })
       .option('envs', { type: 'array', number: true, default: [1, 64], describe: 'env suite: envs (sessions) in the vector' })
@@ -75,6 +79,17 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         onStart: ({ transport, envs, index, total }) => console.error(`env [${index + 1}/${total}] ${transport}, ${envs} env(s), ${args.seconds} s ...`),
       });
       await record('env-bench', rows);
+    }
+    if (args.suite.includes('train')) {
+      const rows = await measureTrainingThroughput({
+        agents: [...AGENT_NAMES],
+        transports,
+        envs: 16,
+        steps: args['train-steps'],
+        seed: args.seed,
+        onStart: (what) => console.error(`train: ${what}, ${args['train-steps']} env steps ...`),
+      });
+      await record('train-throughput', rows);
     }
   },
 };

@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { benchCommand } from './bench.ts';
 import { collectCommand } from './collect.ts';
 import { evaluateCommand } from './evaluate.ts';
+import { plotCommand } from './plot.ts';
 import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
@@ -14,9 +15,10 @@ await yargs(hideBin(process.argv))
   .command(trainCommand)
   .command(evaluateCommand)
   .command(collectCommand)
+  .command(plotCommand)
   .command(benchCommand)
   .command(startCommand)
-  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, bench or start (see --help)')
+  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench or start (see --help)')
   .strict()
   .help()
   .wrap(Math.min(110, process.stdout.columns ?? 110))

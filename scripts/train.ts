@@ -15,6 +15,7 @@ interface TrainArgs {
   'eval-games': number;
   'eval-opponents': string[];
   'checkpoint-every': number;
+  'opponent-mix': string;
   'pool-latest-ratio': number;
   'pool-size': number;
   'pool-snapshot-every': number;
@@ -27,12 +28,7 @@ interface TrainArgs {
 
 /** Builds the trainer's config from parsed flags (flags already include a --config file's values). */
 export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
-  let agentConfig: Record<string, unknown>;
-  try {
-    agentConfig = typeof a['agent-config'] === 'string' ? (JSON.parse(a['agent-config']) as Record<string, unknown>) : (a['agent-config'] as Record<string, unknown>);
-  } catch {
-    throw new Error(`Expected --agent-config to be a JSON object, got ${a['agent-config']}`);
-  }
+  const agentConfig = parseJsonFlag('agent-config', a['agent-config']) as Record<string, unknown>;
   return {
     game: a.game,
     agent: a.agent as TrainConfig['agent'],
@@ -46,6 +42,7 @@ export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
     evalGames: a['eval-games'],
     evalOpponents: a['eval-opponents'],
     checkpointEvery: a['checkpoint-every'],
+    opponentMix: parseJsonFlag('opponent-mix', a['opponent-mix']) as Record<string, number>,
     poolLatestRatio: a['pool-latest-ratio'],
     poolSize: a['pool-size'],
     poolSnapshotEvery: a['pool-snapshot-every'],
@@ -53,6 +50,17 @@ export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
     players: a.players ?? null,
     agentConfig,
   };
+}
+
+/** A flag that holds a JSON object (a config file may give the object itself). */
+function parseJsonFlag(name: string, value: unknown): unknown {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new Error(`Expected --${name} to be a JSON object, got ${value}`);
+  }
 }
 
 const d = TRAIN_DEFAULTS;
@@ -66,7 +74,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('config', { type: 'string', describe: 'JSON config file (e.g. experiments/configs/ttt-dqn.json); flags override it', config: true })
       .option('game', { type: 'string', default: d.game, describe: 'Server game' })
       .option('agent', { type: 'string', default: d.agent, choices: AGENT_NAMES, describe: 'Learner' })
-      .option('opponent', { type: 'string', default: d.opponent, choices: ['random', 'minimax', 'greedy', 'self', 'pool'], describe: 'Other seats: a bot, the learner itself (self) or past snapshots (pool)' })
+      .option('opponent', { type: 'string', default: d.opponent, choices: ['random', 'minimax', 'greedy', 'mix', 'self', 'pool'], describe: 'Other seats: a bot, a mix of bots drawn per game, the learner itself (self) or past snapshots (pool)' })
+      .option('opponent-mix', { type: 'string', default: JSON.stringify(d.opponentMix), describe: '--opponent mix: JSON of bot shares, e.g. \'{"random":0.7,"minimax":0.3}\'' })
       .option('envs', { type: 'number', default: d.envs, describe: 'Parallel sessions' })
       .option('steps', { type: 'number', default: d.steps, describe: 'Env steps to train for' })
       .option('server', { type: 'string', default: d.server, describe: 'embedded, embedded-tcp, or host:port of a running server (the reference too)' })

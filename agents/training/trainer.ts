@@ -18,13 +18,15 @@ import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
 import { AGENT_NAMES, createLearner, loadLearner, type AgentName } from './registry.ts';
 
 /** Who the learner plays against while training. */
-export type TrainOpponent = 'random' | 'minimax' | 'greedy' | 'self' | 'pool';
+export type TrainOpponent = 'random' | 'minimax' | 'greedy' | 'mix' | 'self' | 'pool';
 
 /** Everything a training run is made of; every field has a default (`TRAIN_DEFAULTS`). */
 export interface TrainConfig {
   game: string;
   agent: AgentName;
   opponent: TrainOpponent;
+  /** With `opponent: 'mix'`: bots and their shares of the games, e.g. { random: 0.7, minimax: 0.3 }. */
+  opponentMix: Record<string, number>;
   /** With `opponent: 'pool'`: the share of games against the latest policy; the rest go to past snapshots. */
   poolLatestRatio: number;
   poolSize: number;
@@ -57,6 +59,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   game: 'TicTacToe',
   agent: 'dqn',
   opponent: 'random',
+  opponentMix: { random: 0.7, minimax: 0.3 },
   poolLatestRatio: 0.8,
   poolSize: 5,
   poolSnapshotEvery: 20_000,
@@ -88,8 +91,13 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   };
   for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
   if (!AGENT_NAMES.includes(c.agent)) throw new InvalidOptionError(`Expected agent to be one of ${AGENT_NAMES.join(', ')}, got ${JSON.stringify(c.agent)}`);
-  if (!['random', 'minimax', 'greedy', 'self', 'pool'].includes(c.opponent)) {
-    throw new InvalidOptionError(`Expected opponent to be random, minimax, greedy, self or pool, got ${JSON.stringify(c.opponent)}`);
+  if (!['random', 'minimax', 'greedy', 'mix', 'self', 'pool'].includes(c.opponent)) {
+    throw new InvalidOptionError(`Expected opponent to be random, minimax, greedy, mix, self or pool, got ${JSON.stringify(c.opponent)}`);
+  }
+  for (const [bot, weight] of Object.entries(c.opponentMix)) {
+    if (!['random', 'minimax', 'greedy'].includes(bot) || !(weight >= 0)) {
+      throw new InvalidOptionError(`Expected opponentMix to map random, minimax or greedy to non-negative weights, got ${JSON.stringify(c.opponentMix)}`);
+    }
   }
   if (!(c.poolLatestRatio >= 0 && c.poolLatestRatio <= 1)) {
     throw new InvalidOptionError(`Expected poolLatestRatio to be a number from 0 to 1, got ${c.poolLatestRatio}`);
@@ -200,7 +208,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     for (const opponent of config.evalOpponents) {
       const r = await evaluatePolicy({ game: config.game, policy: agent, opponent: opponent as OpponentSpec, games: config.evalGames, seed: config.seed + state.envSteps, players: config.players ?? undefined });
       results.push(r);
-      await appendFile(metricsFile, `${JSON.stringify({ type: 'eval', step: state.envSteps, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean })}\n`);
+      await appendFile(metricsFile, `${JSON.stringify({ type: 'eval', step: state.envSteps, episodes: state.episodes, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean })}\n`);
     }
     log(`\n${evalLine(state.envSteps, results)}`);
     return results;
@@ -317,6 +325,9 @@ function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, a
     return Array.from({ length: config.envs / 2 }, (_, i) => makeSelfPlayEnvs<Float32Array, number>(config.game, { ...common, seed: config.seed * 1000 + i })).flat();
   }
   let opponent: OpponentSpec = config.opponent as OpponentSpec;
+  if (config.opponent === 'mix') {
+    opponent = { mix: Object.entries(config.opponentMix).map(([bot, weight]) => ({ policy: bot as 'random' | 'minimax' | 'greedy', weight })) };
+  }
   if (config.opponent === 'pool') {
     const latest = batchCalls<Float32Array>({ name: 'latest', act: (o, m) => agent.act(o, m) });
     // Pool slots delegate to the snapshot they stand for, or to the latest policy until it exists.

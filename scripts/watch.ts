@@ -1,0 +1,184 @@
+import type { CommandModule } from 'yargs';
+import { GameClient, type GameClientOptions } from '../src/client/client.ts';
+import { adapterFactory } from '../src/env/adapter.ts';
+import type { SeatInfo } from '../src/env/adapter.ts';
+import '../src/env/builtins.ts';
+import { AbortError, GameServerError, SessionLostError } from '../src/protocol/errors.ts';
+import type { GameState } from '../src/protocol/messages.ts';
+
+/** Options of `watchSession`: which player to follow, where, and what to do with each state. */
+export interface WatchOptions extends Pick<GameClientOptions, 'host' | 'port' | 'tls' | 'server' | 'transport' | 'retries'> {
+  game: string;
+  /** A named (not auto) session. */
+  session: string;
+  /** The name of the player to follow. */
+  name: string;
+  /** Called with every state the player sees, in order. May be async: the next poll waits for it. */
+  onState: (state: GameState, info: { playerId: number; index: number }) => void | Promise<void>;
+  /** Stop after the first state with `gameover: true` (default false: follow restarts until the session ends). */
+  untilGameOver?: boolean;
+  /** Retry `observe` every this many ms while the session is not there or not full yet. Default 500; 0: fail at once. */
+  waitForStartMs?: number;
+  /** Stops watching (resolves with reason `'aborted'`). */
+  signal?: AbortSignal;
+  /** One long poll is re-sent after this (default 10 s). */
+  stateTimeoutMs?: number;
+}
+
+/** How a watch ended. */
+export interface WatchResult {
+  reason: 'gameover' | 'session-lost' | 'aborted';
+  states: number;
+  playerId: number | undefined;
+  /** The server's message when the session ended. */
+  message?: string;
+}
+
+const NOT_READY = ['framework: game has not yet started', 'framework: no such game session', 'framework: no such player'];
+
+/**
+ * Follows a named player of a running session through observer mode: calls
+ * `onState` with each state the player sees until the game is over (with
+ * `untilGameOver`), the session ends (overwritten, timed out, gone), or the
+ * signal fires. Waits for the session to start (and the player to join) first.
+ */
+export async function watchSession(options: WatchOptions): Promise<WatchResult> {
+  const { onState, signal } = options;
+  const client = new GameClient({
+    game: options.game,
+    session: options.session,
+    name: options.name,
+    host: options.host,
+    port: options.port,
+    tls: options.tls,
+    server: options.server,
+    transport: options.transport,
+    retries: options.retries,
+    stateTimeoutMs: options.stateTimeoutMs,
+    signal,
+  });
+  const waitMs = options.waitForStartMs ?? 500;
+  let states = 0;
+  try {
+    for (;;) {
+      try {
+        await client.observe();
+        break;
+      } catch (error) {
+        const notReady = error instanceof GameServerError && NOT_READY.includes(error.serverMessage);
+        if (!notReady || waitMs <= 0) throw error;
+        await sleep(waitMs, signal);
+      }
+    }
+    const playerId = client.playerId;
+    for (;;) {
+      const state = await client.state({ timeoutMs: Infinity });
+      await onState(state, { playerId, index: states++ });
+      if (state.gameover && options.untilGameOver) return { reason: 'gameover', states, playerId };
+    }
+  } catch (error) {
+    const playerId = client.joined ? client.playerId : undefined;
+    if (error instanceof AbortError || signal?.aborted) return { reason: 'aborted', states, playerId };
+    // After observing, "no such game session" means the session was deleted (timed out, server restarted),
+    // and "invalid key" that it was replaced by a new one of the same name.
+    if (error instanceof SessionLostError || (client.joined && error instanceof GameServerError && /session|invalid key/.test(error.serverMessage))) {
+      return { reason: 'session-lost', states, playerId, message: (error as GameServerError).serverMessage };
+    }
+    throw error;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new AbortError('Aborted while waiting for the session to start'));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new AbortError('Aborted while waiting for the session to start'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+interface WatchArgs {
+  session: string;
+  name: string;
+  game: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  'tls-ca': string | undefined;
+  'tls-insecure': boolean;
+  players: number | undefined;
+  'until-gameover': boolean;
+}
+
+/** `game-gym watch`: follow a named player live and render each state it sees. */
+export const watchCommand: CommandModule<object, WatchArgs> = {
+  command: 'watch',
+  describe: 'Follow a named player of a session live (observer mode) and render each state',
+  builder: (y) =>
+    y
+      .option('session', { type: 'string', demandOption: true, describe: 'Named session to watch' })
+      .option('name', { type: 'string', demandOption: true, describe: 'Name of the player to follow' })
+      .option('game', { type: 'string', default: 'TicTacToe', describe: 'Game of the session' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Server address' })
+      .option('port', { type: 'number', default: 4711, describe: 'Server port' })
+      .option('tls', { type: 'boolean', default: false, describe: 'Speak TLS (verifies with the system store)' })
+      .option('tls-ca', { type: 'string', describe: 'PEM CA file to verify the server with (implies --tls)' })
+      .option('tls-insecure', { type: 'boolean', default: false, describe: 'Do not verify the certificate (implies --tls)' })
+      .option('players', { type: 'number', describe: 'Players in the session, for rendering (default: guessed from the states)' })
+      .option('until-gameover', { type: 'boolean', default: false, describe: 'Stop after the first finished game' }) as never,
+  handler: async (args) => {
+    const factory = adapterFactory(args.game);
+    const adapter = factory?.();
+    const tls =
+      args['tls-ca'] || args['tls-insecure']
+        ? { ...(args['tls-ca'] ? { caFile: args['tls-ca'] } : {}), verify: !args['tls-insecure'] }
+        : args.tls;
+    const tty = Boolean(process.stdout.isTTY);
+    const controller = new AbortController();
+    const onSigint = (): void => controller.abort();
+    process.once('SIGINT', onSigint);
+    console.log(`watching "${args.name}" in ${args.game} session "${args.session}" at ${args.host}:${args.port} (Ctrl-C stops)`);
+    try {
+      const result = await watchSession({
+        game: args.game,
+        session: args.session,
+        name: args.name,
+        host: args.host,
+        port: args.port,
+        tls,
+        signal: controller.signal,
+        untilGameOver: args['until-gameover'],
+        onState: (state, { playerId, index }) => {
+          const seat: SeatInfo = { playerId, players: args.players ?? guessPlayers(state, playerId), name: args.name };
+          const picture = adapter ? adapter.render(state, seat) : JSON.stringify(state, null, 2);
+          const header = `${args.game} "${args.session}" – ${args.name} (player ${playerId}) – state ${index + 1}`;
+          if (tty) process.stdout.write('\x1b[2J\x1b[H');
+          else if (index > 0) process.stdout.write('\n');
+          process.stdout.write(`${header}\n${picture}\n`);
+        },
+      });
+      const why =
+        result.reason === 'aborted' ? 'stopped' : result.reason === 'gameover' ? 'game over' : `session ended (${result.message ?? ''})`;
+      console.log(`${why} after ${result.states} state(s)`);
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  },
+};
+
+/** Rendering wants a player count, which observing does not tell: use the ids the states show. */
+function guessPlayers(state: GameState, playerId: number): number {
+  const ids = [playerId, ...state.current];
+  const winner = state.winner;
+  if (typeof winner === 'number') ids.push(winner);
+  return Math.max(2, ...ids.map((id) => id + 1));
+}
