@@ -4,9 +4,11 @@ import { benchCommand } from './bench.ts';
 import { collectCommand } from './collect.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { plotCommand } from './plot.ts';
+import { replayCommand } from './replay.ts';
 import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
+import { watchCommand } from './watch.ts';
 
 await yargs(hideBin(process.argv))
   .scriptName('game-gym')
@@ -18,7 +20,9 @@ await yargs(hideBin(process.argv))
   .command(plotCommand)
   .command(benchCommand)
   .command(startCommand)
-  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench or start (see --help)')
+  .command(replayCommand)
+  .command(watchCommand)
+  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay or watch (see --help)')
   .strict()
   .help()
   .wrap(Math.min(110, process.stdout.columns ?? 110))

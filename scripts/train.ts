@@ -23,6 +23,7 @@ interface TrainArgs {
   players: number | undefined;
   'agent-config': string;
   resume: string | undefined;
+  record: string | undefined;
   progress: boolean;
 }
 
@@ -49,6 +50,7 @@ export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
     backend: a.backend as TrainConfig['backend'],
     players: a.players ?? null,
     agentConfig,
+    record: a.record ?? null,
   };
 }
 
@@ -91,6 +93,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('backend', { type: 'string', default: d.backend, choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tfjs-node if installed, else wasm, else cpu)' })
       .option('players', { type: 'number', describe: 'Seats per session (default: the game\'s usual)' })
       .option('agent-config', { type: 'string', default: '{}', describe: 'JSON object of agent config overrides, e.g. \'{"learningRate":0.0005}\'' })
+      .option('record', { type: 'string', describe: 'Record the protocol traffic of the training sessions to this file (serve it with game-gym replay)' })
       .option('resume', { type: 'string', describe: 'Continue the run in this folder from its last checkpoint' })
       .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' }) as never,
   handler: async (args) => {

@@ -2,6 +2,7 @@ import { appendFile, mkdir, readFile, rm, writeFile, rename } from 'node:fs/prom
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { closeRecordings } from '../../src/client/recording.ts';
 import { makeEnv, makeSelfPlayEnvs, type GameEnv } from '../../src/env/env.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
@@ -52,6 +53,8 @@ export interface TrainConfig {
   players: number | null;
   /** Overrides of the agent's own config (its defaults fill the rest). */
   agentConfig: Record<string, unknown>;
+  /** Record the protocol traffic of the training sessions to this JSON Lines file (see `game-gym replay`). */
+  record: string | null;
 }
 
 /** Defaults of every training option. */
@@ -75,6 +78,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   backend: 'auto',
   players: null,
   agentConfig: {},
+  record: null,
 };
 
 /** Checks a config (defaults filled in) and returns it; throws InvalidOptionError with what is wrong. */
@@ -312,6 +316,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     ownServer?.close();
     for (const p of pool) p.dispose();
     await rm(snapshotDir, { recursive: true, force: true });
+    await closeRecordings();
   }
   const result: TrainResult = { runDir, envSteps: state.envSteps, episodes: state.episodes, seconds: round(seconds()), backend: backend.name, finalEval };
   agent.dispose();
@@ -320,7 +325,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
 function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<GameEnv<Float32Array, number>> {
-  const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const };
+  const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const, record: config.record ?? undefined };
   if (config.opponent === 'self') {
     return Array.from({ length: config.envs / 2 }, (_, i) => makeSelfPlayEnvs<Float32Array, number>(config.game, { ...common, seed: config.seed * 1000 + i })).flat();
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { recordingTransportFor } from '../client/recording.ts';
 import type { ClientTlsOptions } from '../client/tcp.ts';
 import {
   AbortError,
@@ -59,6 +60,8 @@ export interface EnvOptions<Obs = unknown, Act = unknown> {
   timeoutMs?: number;
   /** One long poll is re-sent after this (default 10 s). */
   stateTimeoutMs?: number;
+  /** Record the protocol traffic of this env's sessions (all seats, opponents included) to this JSON Lines file. */
+  record?: string;
   /** Use this adapter factory instead of the registered one. */
   adapter?: AdapterFactory<Obs, Act>;
 }
@@ -343,6 +346,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     this.lost = false;
     const common = {
       ...connection,
+      ...(this.options.record ? { transport: recordingTransportFor(this.options.record, connection) } : {}),
       session: this.sessionName,
       players: this.players,
       timeoutMs: this.options.timeoutMs,

@@ -2,3 +2,4 @@ export * from './framework.ts';
 export * from './games/index.ts';
 export * from './rng.ts';
 export * from './server.ts';
+export * from './replay.ts';
