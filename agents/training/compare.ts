@@ -23,7 +23,7 @@ export async function plotRuns(options: PlotRunsOptions): Promise<{ points: numb
   for (const run of options.runs) {
     const config = JSON.parse(await readFile(path.join(run, 'config.json'), 'utf8')) as { agent: string; opponent: string; seed: number };
     const lines = (await readFile(path.join(run, 'metrics.jsonl'), 'utf8')).split('\n').filter(Boolean);
-    const label = `${config.agent} (vs ${config.opponent}, seed ${config.seed})`;
+    const label = `${config.agent} seed ${config.seed}${config.opponent === "random" ? "" : ` (vs ${config.opponent})`}`;
     for (const line of lines) {
       const r = JSON.parse(line) as Record<string, unknown>;
       if (r.type !== 'eval' || r.opponent !== options.opponent) continue;
