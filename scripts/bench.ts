@@ -4,6 +4,7 @@ import { runEnvBench } from '../src/bench/env-bench.ts';
 import { writeBenchRecord } from '../src/bench/results.ts';
 import { measureTrainingThroughput } from '../agents/training/throughput.ts';
 import { AGENT_NAMES } from '../agents/training/registry.ts';
+import { measureCollection } from '../agents/collect/collect.ts';
 
 interface BenchArgs {
   suite: string[];
@@ -11,6 +12,7 @@ interface BenchArgs {
   sessions: number[];
   envs: number[];
   'train-steps': number;
+  'collect-sessions': number[];
   seconds: number;
   server: string;
   seed: number;
@@ -24,7 +26,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'Measure protocol moves/s and latency (random TicTacToe) and env steps/s, over TCP and in process',
   builder: (y) =>
     y
-      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train'], describe: 'What to measure (train: env steps/s while learning, per agent)' })
+      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'collect'], describe: 'What to measure (train: env steps/s while learning, per agent; collect: self-play collection steps/s)' })
+      .option('collect-sessions', { type: 'array', number: true, default: [1, 16, 64, 256], describe: 'collect suite: sessions to measure' })
       .option('train-steps', { type: 'number', default: 20000, describe: 'train suite: env steps per agent and transport' })
       .option('transport', { type: 'array', string: true, default: ['tcp', 'in-process'], choices: ['tcp', 'in-process'], describe: 'Transports to measure' })
       .option('sessions', { type: 'array', number: true, default: [1, 16, 64], describe: 'protocol suite: parallel sessions to measure' })
@@ -90,6 +93,16 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         onStart: (what) => console.error(`train: ${what}, ${args['train-steps']} env steps ...`),
       });
       await record('train-throughput', rows);
+    }
+    if (args.suite.includes('collect')) {
+      const rows = [];
+      for (const transport of transports) {
+        for (const sessions of args['collect-sessions']) {
+          console.error(`collect: ${transport}, ${sessions} session(s), ${args.seconds} s ...`);
+          rows.push({ transport, ...(await measureCollection({ sessions, seconds: args.seconds, server: transport === 'tcp' ? 'child' : 'embedded', seed: args.seed })) });
+        }
+      }
+      await record('collect-throughput', rows);
     }
   },
 };
