@@ -1,3 +1,4 @@
+import { closeRecordings } from '../src/client/recording.ts';
 import type { CommandModule } from 'yargs';
 import { TOURNAMENT_DEFAULTS, runTournament, tournamentMarkdown, writeTournament } from '../agents/tournament/tournament.ts';
 
@@ -9,6 +10,7 @@ interface EvaluateArgs {
   out: string;
   seed: number;
   parallel: number;
+  record: string | undefined;
   anchor: string;
   'prior-draws': number;
   bootstrap: number;
@@ -35,6 +37,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       .option('server', { type: 'string', default: d.server, describe: 'embedded (a fresh seeded server in process), embedded-tcp, or host:port of a running server (the reference too)' })
       .option('out', { type: 'string', default: 'experiments/results', describe: 'Folder for evaluate__<game>__<time>.json and .svg' })
       .option('seed', { type: 'number', default: d.seed, describe: 'Seed of the servers, bots and Elo bootstrap' })
+      .option('record', { type: 'string', describe: 'Record the protocol traffic of every game to this file (serve it with game-gym replay)' })
       .option('parallel', { type: 'number', default: d.parallel, describe: 'Sessions played at once per match (policy calls batched)' })
       .option('anchor', { type: 'string', default: d.anchor, describe: 'Elo anchor: auto (random = 0 if present, else mean = 1500), mean (= 1500) or an agent label (= 0)' })
       .option('prior-draws', { type: 'number', default: d.priorDraws, describe: 'Virtual draws added to every pair in the Elo fit (keeps unbeaten agents finite)' })
@@ -49,11 +52,13 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       server: args.server,
       seed: args.seed,
       parallel: args.parallel,
+      ...(args.record ? { record: args.record } : {}),
       anchor: args.anchor,
       priorDraws: args['prior-draws'],
       bootstrap: args.bootstrap,
       backend: args.backend as typeof d.backend,
     }, { progress: args.progress });
+    await closeRecordings();
     result.command = `game-gym ${process.argv.slice(2).join(' ')}`;
     console.log(tournamentMarkdown(result));
     console.log(`\n${result.gamesPlayed} games in ${result.seconds} s (${result.gamesPerSecond} games/s)`);

@@ -23,6 +23,8 @@ export interface TournamentConfig {
   seed: number;
   /** Sessions played at once within a match (their policy calls are batched). */
   parallel: number;
+  /** Record the protocol traffic of every game to this JSON Lines file (see `game-gym replay`). */
+  record?: string;
   /** Elo anchor: `auto` (random = 0 if present, else mean = 1500), `mean`, or an agent's label (= 0). */
   anchor: string;
   /** Virtual draws added to every pair in the Elo fit (keeps unbeaten agents finite). */
@@ -40,6 +42,7 @@ export const TOURNAMENT_DEFAULTS: TournamentConfig = {
   server: 'embedded',
   seed: 1,
   parallel: 16,
+  record: undefined,
   anchor: 'auto',
   priorDraws: 1,
   bootstrap: 1000,
@@ -188,7 +191,7 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
         const t0 = performance.now();
         const parts: Array<{ games: number; mean: number; high: number }> = [];
         for (const [c, size] of chunks(config.games, config.parallel).entries()) {
-          const r = await evaluatePolicy({ game: config.game, policy: agent.policy, opponent: 'random', games: size, server, seed: matchSeed(config.seed, k, 0, c), parallel: config.parallel });
+          const r = await evaluatePolicy({ game: config.game, policy: agent.policy, opponent: 'random', games: size, server, seed: matchSeed(config.seed, k, 0, c), parallel: config.parallel, record: config.record });
           if (r.score) parts.push({ games: r.games, mean: r.score.mean, high: r.score.high });
           gamesPlayed += r.games;
           bar?.update(gamesPlayed, { agent: agent.label });
@@ -259,7 +262,7 @@ async function playPair(
   for (const [h, games] of halves.entries()) {
     const [host, guest] = h === 0 ? [a, b] : [b, a];
     for (const [c, size] of chunks(games, config.parallel).entries()) {
-      const r = await evaluatePolicy({ game: config.game, policy: host.policy, opponent: guest.opponent(), games: size, server, seed: matchSeed(config.seed, p, h, c), parallel: config.parallel });
+      const r = await evaluatePolicy({ game: config.game, policy: host.policy, opponent: guest.opponent(), games: size, server, seed: matchSeed(config.seed, p, h, c), parallel: config.parallel, record: config.record });
       // The host's wins are a's wins in the first half and a's losses in the second.
       add(tallies.all, r, h === 1);
       if (r.moveFirst && r.moveSecond) {

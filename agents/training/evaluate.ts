@@ -22,6 +22,8 @@ export interface EvaluateOptions {
   players?: number;
   /** Two-player games: the policy moves first in exactly half the games. Default true for TicTacToe. */
   balanceFirstMove?: boolean;
+  /** Record the protocol traffic of the games to this JSON Lines file (see `game-gym replay`). */
+  record?: string;
 }
 
 /** Win/draw/loss counts with rates and 95% Wilson intervals. */
@@ -69,6 +71,7 @@ export async function evaluatePolicy(options: EvaluateOptions): Promise<Evaluati
       opponents: options.opponent,
       players: options.players,
       seed: (options.seed ?? 0) * 1000 + i,
+      record: options.record,
     });
     try {
       while (claimed < options.games) {
