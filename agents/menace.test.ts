@@ -8,6 +8,7 @@ import { GameFramework } from '../src/server/framework.ts';
 import { SeededRng } from '../src/server/rng.ts';
 import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
 import type { Learner, LearnerSpec, TransitionBatch } from './agent.ts';
+import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from './test-support.ts';
 import { MENACE_DEFAULTS, MenaceAgent, resolveMenaceConfig } from './menace.ts';
 
 const SPEC: LearnerSpec = { observationSize: 27, actionCount: 9, numEnvs: 4, seed: 1 };
@@ -22,17 +23,6 @@ async function tempDir(): Promise<string> {
 }
 
 /** The adapter's observation of a board written as 9 chars: 'x' mine, 'o' theirs, '.' empty. */
-function obsOf(board: string): Float32Array {
-  const obs = new Float32Array(27);
-  for (let i = 0; i < 9; i++) obs[(board[i] === 'x' ? 0 : board[i] === 'o' ? 9 : 18) + i] = 1;
-  return obs;
-}
-function maskOf(board: string): Uint8Array {
-  return Uint8Array.from(board.split(''), (c) => (c === '.' ? 1 : 0));
-}
-function emptyBatch(): TransitionBatch {
-  return { envIds: [], observations: [], masks: [], actions: [], rewards: [], nextObservations: [], nextMasks: [], terminated: [], truncated: [] };
-}
 function push(batch: TransitionBatch, envId: number, board: string, action: number, reward: number, next: string, terminated = false, truncated = false): void {
   batch.envIds.push(envId);
   batch.observations.push(obsOf(board));
@@ -61,158 +51,6 @@ function scriptedBeads(agent: MenaceAgent): number[] {
     agent.beadsByCell(obsOf('o...x....'))[2] as number,
     agent.beadsByCell(obsOf('oox.x....'))[6] as number,
   ];
-}
-
-/** A TicTacToe game against a seeded random opponent, in process, that can be cloned mid-game. */
-class LocalGame {
-  board = new Int8Array(9); // 0 empty, 1 agent, 2 opponent
-  constructor(readonly rng: SeededRng) {}
-  clone(): LocalGame {
-    const g = new LocalGame(new SeededRng(0));
-    g.rng.setState(this.rng.getState());
-    g.board = this.board.slice();
-    return g;
-  }
-  reset(): void {
-    this.board.fill(0);
-    if (this.rng.next() < 0.5) this.opponent();
-  }
-  obs(): Float32Array {
-    return obsOf(Array.from(this.board, (v) => (v === 1 ? 'x' : v === 2 ? 'o' : '.')).join(''));
-  }
-  mask(): Uint8Array {
-    return Uint8Array.from(this.board, (v) => (v === 0 ? 1 : 0));
-  }
-  /** Plays the agent's move and the reply; reward and whether the game ended. */
-  step(action: number): { reward: number; done: boolean } {
-    this.board[action] = 1;
-    if (this.wins(1)) return { reward: 1, done: true };
-    if (!this.board.includes(0)) return { reward: 0, done: true };
-    this.opponent();
-    if (this.wins(2)) return { reward: -1, done: true };
-    return { reward: 0, done: !this.board.includes(0) };
-  }
-  private opponent(): void {
-    const empty = [...this.board.keys()].filter((i) => this.board[i] === 0);
-    this.board[empty[this.rng.int(0, empty.length - 1)] as number] = 2;
-  }
-  private wins(p: number): boolean {
-    const b = this.board;
-    return [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]].some((l) => l.every((i) => b[i] === p));
-  }
-}
-
-/** `steps` rounds of explore/record over in-process games (one per env, interleaved); the actions taken. */
-async function simulate(agent: Learner, games: LocalGame[], steps: number): Promise<number[]> {
-  const taken: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const ids = games.map((_, i) => i).filter((i) => (s + i) % 3 !== 0); // a changing subset of envs each round
-    const observations = ids.map((i) => (games[i] as LocalGame).obs());
-    const masks = ids.map((i) => (games[i] as LocalGame).mask());
-    const actions = await agent.explore(observations, masks, ids);
-    const batch = emptyBatch();
-    ids.forEach((id, k) => {
-      const game = games[id] as LocalGame;
-      const { reward, done } = game.step(actions[k] as number);
-      batch.envIds.push(id);
-      batch.observations.push(observations[k] as Float32Array);
-      batch.masks.push(masks[k] as Uint8Array);
-      batch.actions.push(actions[k] as number);
-      batch.rewards.push(reward);
-      batch.nextObservations.push(game.obs());
-      batch.nextMasks.push(done ? new Uint8Array(9) : game.mask());
-      batch.terminated.push(done);
-      batch.truncated.push(false);
-      if (done) game.reset();
-    });
-    taken.push(...actions);
-    agent.record(batch);
-    await agent.learn(s);
-  }
-  return taken;
-}
-
-function vector(server: GameFramework, name: string, numEnvs: number, batchSize: number): AsyncVectorEnv {
-  const envs = Array.from({ length: numEnvs }, (_, i) => makeEnv('TicTacToe', { server, seed: i + 1, session: `${name}-${i}` }));
-  return new AsyncVectorEnv(envs, { batchSize });
-}
-
-interface Results {
-  games: number;
-  wins: number;
-  draws: number;
-  losses: number;
-}
-
-/**
- * Plays `games` episodes against the envs' random opponents: training
- * (explore, record, learn) or greedy evaluation (act). Next-step autoreset:
- * the result after an env's terminal step is its reset, which is not a
- * transition and is not recorded.
- */
-async function play(vec: AsyncVectorEnv, agent: Learner, games: number, train: boolean, seed: number): Promise<Results> {
-  const { observations, infos } = await vec.reset({ seed });
-  const obs = [...observations];
-  const masks = infos.map((i) => i.actionMask);
-  const ended = new Array<boolean>(vec.numEnvs).fill(false);
-  const actionOf = new Array<number>(vec.numEnvs).fill(0);
-  let ids = obs.map((_, i) => i);
-  const results: Results = { games: 0, wins: 0, draws: 0, losses: 0 };
-  let steps = 0;
-  while (results.games < games) {
-    const o = ids.map((i) => obs[i] as Float32Array);
-    const m = ids.map((i) => masks[i] as Uint8Array);
-    const actions = train ? await agent.explore(o, m, ids) : await agent.act(o, m);
-    ids.forEach((id, k) => {
-      const mask = masks[id] as Uint8Array;
-      if (!ended[id] && !mask[actions[k] as number]) throw new Error(`Illegal action ${actions[k]} for env ${id}`);
-      actionOf[id] = actions[k] as number;
-    });
-    vec.send(actions, ids);
-    const b = await vec.recv();
-    const batch = emptyBatch();
-    b.envIds.forEach((id, k) => {
-      const next = b.observations[k] as Float32Array;
-      const nextMask = (b.infos[k] as { actionMask: Uint8Array }).actionMask;
-      const terminated = b.terminated[k] === 1;
-      const truncated = b.truncated[k] === 1;
-      if (!ended[id]) {
-        batch.envIds.push(id);
-        batch.observations.push(obs[id] as Float32Array);
-        batch.masks.push(masks[id] as Uint8Array);
-        batch.actions.push(actionOf[id] as number);
-        batch.rewards.push(b.rewards[k] as number);
-        batch.nextObservations.push(next);
-        batch.nextMasks.push(nextMask);
-        batch.terminated.push(terminated);
-        batch.truncated.push(truncated);
-        if (terminated || truncated) {
-          results.games++;
-          const r = b.rewards[k] as number;
-          if (r > 0) results.wins++;
-          else if (r < 0) results.losses++;
-          else results.draws++;
-        }
-        ended[id] = terminated || truncated;
-      } else {
-        ended[id] = false; // this result is the reset
-      }
-      obs[id] = next;
-      masks[id] = nextMask;
-    });
-    ids = b.envIds;
-    if (train && batch.envIds.length > 0) {
-      steps += batch.envIds.length;
-      agent.record(batch);
-      await agent.learn(steps);
-    }
-  }
-  // Let the steps still in flight finish, so the next reset starts clean.
-  while (ids.length < vec.numEnvs) {
-    const b = await vec.recv();
-    ids = [...ids, ...b.envIds];
-  }
-  return results;
 }
 
 describe('MenaceAgent config', () => {
