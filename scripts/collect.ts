@@ -1,3 +1,4 @@
+import { closeRecordings } from '../src/client/recording.ts';
 import type { CommandModule } from 'yargs';
 import { COLLECT_DEFAULTS, COLLECT_FORMATS, splitList, type CollectConfig } from '../agents/collect/config.ts';
 import { collect } from '../agents/collect/collect.ts';
@@ -17,6 +18,7 @@ interface CollectArgs {
   sample: boolean;
   seed: number;
   backend: string;
+  record: string | undefined;
   resume: boolean;
   progress: boolean;
 }
@@ -37,6 +39,7 @@ export function collectConfigFromArgs(a: CollectArgs): Partial<CollectConfig> {
     sample: a.sample,
     seed: a.seed,
     backend: a.backend as CollectConfig['backend'],
+    record: a.record ?? null,
   };
 }
 
@@ -60,6 +63,7 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
       .option('raw-state', { type: 'boolean', default: d.rawState, describe: 'Also record the raw server state of every step (JSON string column "state")' })
       .option('sample', { type: 'boolean', default: d.sample, describe: 'Learners sample their actions (explore) instead of acting greedily (act); bots are unaffected' })
       .option('seed', { type: 'number', default: d.seed, describe: 'Seed of the embedded server and the bots (derived per shard and seat; see manifest.json "seeds")' })
+      .option('record', { type: 'string', describe: 'Record the protocol traffic of every session to this file (serve it with game-gym replay)' })
       .option('backend', { type: 'string', default: d.backend, choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for dqn/ppo checkpoints' })
       .option('resume', { type: 'boolean', default: false, describe: 'Continue the collection in --out (after a crash or Ctrl-C); the flags must match its config' })
       .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' }) as never,
@@ -73,6 +77,7 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
     });
     try {
       const result = await collect(collectConfigFromArgs(args), { progress: args.progress, signal: stop.signal, resume: args.resume });
+      await closeRecordings();
       if (!result.complete) process.exitCode = 130;
     } catch (error) {
       // Our own errors say what is wrong and what to do: no stack trace, no usage text.

@@ -447,6 +447,7 @@ class SessionWorker {
       session: name,
       seed: this.config.seed,
       illegalAction: 'raise',
+      record: this.config.record ?? undefined,
     });
   }
 

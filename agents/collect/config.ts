@@ -35,6 +35,8 @@ export interface CollectConfig {
   seed: number;
   /** tfjs backend for tfjs learners (dqn, ppo); unused otherwise. */
   backend: BackendName | 'auto';
+  /** Record the protocol traffic of every session to this JSON Lines file (see `game-gym replay`). */
+  record: string | null;
 }
 
 /** Defaults of every collect option. */
@@ -52,6 +54,7 @@ export const COLLECT_DEFAULTS: CollectConfig = {
   sample: false,
   seed: 1,
   backend: 'auto',
+  record: null,
 };
 
 /**
