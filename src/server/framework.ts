@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { InvalidOptionError } from '../protocol/errors.ts';
 import { REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { Json, JsonObject, Response } from '../protocol/messages.ts';
-import { checkFields, pythonTruthy } from './checks.ts';
+import { checkFields, pythonTruthy, type FieldKind } from './checks.ts';
 import type { Game, GameDefinition } from './games/game.ts';
 import { defaultGames, type GameRegistry } from './games/registry.ts';
 import { randomSeed, SeededRng } from './rng.ts';
@@ -63,6 +63,13 @@ const DEFAULTS = {
   maxWaiting: 10_000,
   requestSizeMax: REQUEST_SIZE_MAX,
 };
+
+// The fields each request must carry, in the order the reference checks them (built once: hot path).
+const JOIN_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['players', 'int?'], ['name', 'str']];
+const MOVE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str'], ['move', 'dict']];
+const STATE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str'], ['observer', 'bool']];
+const OBSERVE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['name', 'str']];
+const RESTART_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str']];
 
 const AUTO = 'auto';
 
@@ -303,7 +310,7 @@ export class GameFramework {
   }
 
   private join(req: JsonObject, ctx: HandleContext): Promise<Response | null> {
-    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['players', 'int?'], ['name', 'str']]);
+    const err = checkFields(req, JOIN_FIELDS);
     if (err) return Promise.resolve(fail(err));
     const gameName = req.game as string;
     let token: string | null = req.session as string;
@@ -409,7 +416,7 @@ export class GameFramework {
   }
 
   private move(req: JsonObject): Response {
-    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str'], ['move', 'dict']]);
+    const err = checkFields(req, MOVE_FIELDS);
     if (err) return fail(err);
     const found = this.lookup(req);
     if ('status' in found) return found;
@@ -431,7 +438,7 @@ export class GameFramework {
   }
 
   private state(req: JsonObject, ctx: HandleContext): Promise<Response | null> {
-    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str'], ['observer', 'bool']]);
+    const err = checkFields(req, STATE_FIELDS);
     if (err) return Promise.resolve(fail(err));
     const found = this.lookup(req);
     if ('status' in found) return Promise.resolve(found);
@@ -460,7 +467,7 @@ export class GameFramework {
   }
 
   private observe(req: JsonObject): Response {
-    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['name', 'str']]);
+    const err = checkFields(req, OBSERVE_FIELDS);
     if (err) return fail(err);
     if (req.session === AUTO) return fail('observer mode not available for auto-join sessions');
     const found = this.lookup(req);
@@ -474,7 +481,7 @@ export class GameFramework {
   }
 
   private restart(req: JsonObject): Response {
-    const err = checkFields(req, [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str']]);
+    const err = checkFields(req, RESTART_FIELDS);
     if (err) return fail(err);
     const found = this.lookup(req);
     if ('status' in found) return found;
