@@ -41,7 +41,7 @@ export interface DqnConfig {
   batchSize: number;
   /** Transitions to collect before the first gradient step. */
   learningStarts: number;
-  /** Env transitions per gradient step (8 envs with trainFrequency 4 make 2 steps per vector step). */
+  /** Env transitions per gradient step (8 envs with trainFrequency 8: one step per vector step). */
   trainFrequency: number;
   /** Gradient steps between hard copies of the online network into the target network. */
   targetUpdateInterval: number;
@@ -57,18 +57,24 @@ export interface DqnConfig {
   maxGradNorm: number;
   /** Double DQN: the online network picks the next action, the target network values it. */
   doubleDqn: boolean;
-  /** Seeds weight initialisation, exploration and replay sampling. */
+  /** Seeds weight initialisation, exploration and replay sampling (default: the spec's seed). */
   seed: number;
 }
 
+/**
+ * Defaults, tuned on TicTacToe against a random opponent (measurements above
+ * the TicTacToe test in dqn.test.ts): batches of 128 every 8 transitions with
+ * Adam at 5e-4 lost half as often as batches of 64 every 4 at 1e-3, in about
+ * three quarters of the CPU time.
+ */
 export const DQN_DEFAULTS: Readonly<DqnConfig> = Object.freeze({
   hiddenSizes: [128, 128],
-  learningRate: 1e-3,
+  learningRate: 5e-4,
   gamma: 0.99,
-  bufferSize: 50_000,
-  batchSize: 64,
+  bufferSize: 100_000,
+  batchSize: 128,
   learningStarts: 1_000,
-  trainFrequency: 4,
+  trainFrequency: 8,
   targetUpdateInterval: 250,
   epsilonStart: 1.0,
   epsilonEnd: 0.05,
@@ -372,7 +378,7 @@ export class DqnAgent implements Learner {
   /** A fresh agent; starts the tfjs backend (`initBackend()`) if nothing started it yet. */
   static async create(spec: LearnerSpec, config: Partial<DqnConfig> = {}): Promise<DqnAgent> {
     const checkedSpec = checkSpec(spec);
-    const resolved = resolveDqnConfig(config);
+    const resolved = resolveDqnConfig(config.seed === undefined && Number.isInteger(spec.seed) ? { ...config, seed: spec.seed } : config);
     await initBackend();
     return new DqnAgent(checkedSpec, resolved);
   }
