@@ -602,7 +602,8 @@ describe('AsyncVectorEnv with different games', () => {
         if (i % 2 === 1) {
           // Yahtzee: the episode's return is the final score.
           expect(ep?.outcome).toEqual({ score: ep?.return });
-          expect(ep?.return).toBeGreaterThan(0);
+          // Random play can cross out every category: a final score of 0 is a legal game.
+          expect(ep?.return).toBeGreaterThanOrEqual(0);
         } else {
           expect(['win', 'loss', 'draw']).toContain(ep?.outcome);
         }
