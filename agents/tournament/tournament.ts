@@ -1,3 +1,4 @@
+import type { ResultCounts } from '../training/evaluate.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { machineInfo, type MachineInfo } from '../../src/bench/bench.ts';
@@ -73,17 +74,8 @@ export function resolveTournamentConfig(partial: Partial<TournamentConfig>): Tou
 }
 
 /** Win/draw/loss counts of the first-named agent with rates and 95% Wilson intervals. */
-export interface Outcomes {
-  games: number;
-  wins: number;
-  draws: number;
-  losses: number;
-  winRate: number;
-  drawRate: number;
-  lossRate: number;
-  winInterval: [number, number];
+export interface Outcomes extends ResultCounts {
   drawInterval: [number, number];
-  lossInterval: [number, number];
 }
 
 /** One pair of a round robin, from `a`'s point of view. */
