@@ -1,3 +1,4 @@
+import type { Symmetry } from '../src/env/adapter.ts';
 import type { Policy } from '../src/env/policy.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface LearnerSpec {
   /** Number of parallel envs feeding it (per-env buffers for on-policy learners). */
   numEnvs: number;
   seed: number;
+  /** The game's symmetries in this observation and action encoding (from the env's adapter), for data augmentation. */
+  symmetries?: Symmetry[];
 }
 
 /**

@@ -250,6 +250,37 @@ describe('DqnAgent', () => {
     }
   });
 
+  it('augments with the spec\'s symmetries: learns the mirrored state it never saw, with mirrored actions and next masks', async () => {
+    // Symmetry: swap observation values 0 and 1 and the two actions. Seen: s0 (a0 pays 1, a1 pays -1) and
+    // s2 -a0-> s0 with only a0 legal next (Q = 0.9). Never seen: s1, the mirror of s0; s2 is its own mirror.
+    const symmetries = [{ observation: [0, 1, 2, 3], action: [0, 1] }, { observation: [1, 0, 2, 3], action: [1, 0] }];
+    const spec: LearnerSpec = { observationSize: 4, actionCount: 2, numEnvs: 3, seed: 0, symmetries };
+    const [s0, s1, s2] = [0, 1, 2].map((i) => oneHot(i, 4)) as [Float32Array, Float32Array, Float32Array];
+    const none = new Uint8Array(2);
+    const batch = batchOf([
+      { obs: s0, action: 0, reward: 1, next: s0, nextMask: none, terminated: true },
+      { obs: s0, action: 1, reward: -1, next: s0, nextMask: none, terminated: true },
+      { obs: s2, action: 0, reward: 0, next: s0, nextMask: Uint8Array.of(1, 0), terminated: false },
+    ]);
+    const config = { hiddenSizes: [32], bufferSize: 60, batchSize: 30, learningStarts: 3, trainFrequency: 3, targetUpdateInterval: 10, learningRate: 5e-3, gamma: 0.9, seed: 3 };
+    const agent = await DqnAgent.create(spec, { ...config, augmentSymmetries: true });
+    for (let step = 0; step < 500; step++) {
+      agent.record(batch);
+      await agent.learn(0);
+    }
+    const [q0, q1, q2] = agent.qValues([s0, s1, s2]) as [Float32Array, Float32Array, Float32Array];
+    const tenths = (row: Float32Array): number[] => Array.from(row, (v) => Math.round(v * 10) / 10);
+    expect(tenths(q0)).toEqual([1, -1]);
+    expect(tenths(q1)).toEqual([-1, 1]);
+    // a1 in s2 is the mirror of a0; its next state is s1 where the mirrored mask leaves a1 (worth 1) legal.
+    expect(tenths(q2)).toEqual([0.9, 0.9]);
+    agent.dispose();
+
+    await expect(DqnAgent.create({ ...spec, symmetries: [{ observation: [0, 0, 2, 3], action: [0, 1] }] })).rejects.toThrow(
+      new InvalidOptionError('Expected symmetry 0 to permute 4 observation values and 2 actions'),
+    );
+  });
+
   it('follows the schedule: no training before learningStarts, one step per trainFrequency transitions, epsilon decays linearly', async () => {
     const rng = new SeededRng('schedule');
     const agent = await DqnAgent.create(SPEC, {

@@ -35,6 +35,8 @@ export interface DqnConfig {
   learningRate: number;
   /** Discount factor. */
   gamma: number;
+  /** Rewards are multiplied by this before they enter the replay buffer (Yahtzee's points: 0.02 keeps Q near 1-5, inside Huber's quadratic zone). */
+  rewardScale: number;
   /** Capacity of the replay buffer, in transitions (oldest are overwritten). */
   bufferSize: number;
   /** Transitions per gradient step. */
@@ -57,6 +59,12 @@ export interface DqnConfig {
   maxGradNorm: number;
   /** Double DQN: the online network picks the next action, the target network values it. */
   doubleDqn: boolean;
+  /**
+   * Train each sampled transition in one of the game's symmetries, drawn at
+   * random (rotations and reflections of a board; the spec's `symmetries`).
+   * Without symmetries in the spec it changes nothing.
+   */
+  augmentSymmetries: boolean;
   /** Seeds weight initialisation, exploration and replay sampling (default: the spec's seed). */
   seed: number;
 }
@@ -71,6 +79,7 @@ export const DQN_DEFAULTS: Readonly<DqnConfig> = Object.freeze({
   hiddenSizes: [128, 128],
   learningRate: 5e-4,
   gamma: 0.99,
+  rewardScale: 1,
   bufferSize: 100_000,
   batchSize: 128,
   learningStarts: 1_000,
@@ -82,6 +91,7 @@ export const DQN_DEFAULTS: Readonly<DqnConfig> = Object.freeze({
   loss: 'huber',
   maxGradNorm: 10,
   doubleDqn: true,
+  augmentSymmetries: false,
   seed: 0,
 });
 
@@ -104,6 +114,7 @@ export function resolveDqnConfig(config: Partial<DqnConfig> = {}): DqnConfig {
   if (!Array.isArray(c.hiddenSizes) || !c.hiddenSizes.every((h) => isInt(h) && h > 0)) fail('hiddenSizes', 'an array of positive integers');
   if (!(isNum(c.learningRate) && Number.isFinite(c.learningRate) && c.learningRate > 0)) fail('learningRate', 'a positive number');
   if (!(isNum(c.gamma) && c.gamma >= 0 && c.gamma <= 1)) fail('gamma', 'a number from 0 to 1');
+  if (!(isNum(c.rewardScale) && Number.isFinite(c.rewardScale) && c.rewardScale > 0)) fail('rewardScale', 'a positive number');
   for (const key of ['bufferSize', 'batchSize', 'trainFrequency', 'targetUpdateInterval'] as const) {
     if (!(isInt(c[key]) && c[key] > 0)) fail(key, 'a positive integer');
   }
@@ -116,6 +127,7 @@ export function resolveDqnConfig(config: Partial<DqnConfig> = {}): DqnConfig {
   if (c.loss !== 'huber' && c.loss !== 'mse') fail('loss', '"huber" or "mse"');
   if (!(isNum(c.maxGradNorm) && c.maxGradNorm > 0)) fail('maxGradNorm', 'a positive number (Infinity: no clipping)');
   if (typeof c.doubleDqn !== 'boolean') fail('doubleDqn', 'a boolean');
+  if (typeof c.augmentSymmetries !== 'boolean') fail('augmentSymmetries', 'a boolean');
   if (!(isInt(c.seed) && Math.abs(c.seed) <= 2 ** 31)) fail('seed', 'an integer');
   if (c.batchSize > c.bufferSize) {
     throw new InvalidOptionError(`Expected batchSize (${c.batchSize}) to be at most bufferSize (${c.bufferSize})`);
@@ -129,7 +141,23 @@ function checkSpec(spec: LearnerSpec): LearnerSpec {
       throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${String(spec?.[key])}`);
     }
   }
-  return { observationSize: spec.observationSize, actionCount: spec.actionCount, numEnvs: spec.numEnvs, seed: spec.seed };
+  const symmetries = spec.symmetries ?? [];
+  symmetries.forEach((s, k) => {
+    if (!isPermutation(s?.observation, spec.observationSize) || !isPermutation(s?.action, spec.actionCount)) {
+      throw new InvalidOptionError(`Expected symmetry ${k} to permute ${spec.observationSize} observation values and ${spec.actionCount} actions`);
+    }
+  });
+  return { observationSize: spec.observationSize, actionCount: spec.actionCount, numEnvs: spec.numEnvs, seed: spec.seed, symmetries };
+}
+
+function isPermutation(p: unknown, n: number): boolean {
+  if (!Array.isArray(p) || p.length !== n) return false;
+  const seen = new Uint8Array(n);
+  for (const v of p) {
+    if (!Number.isInteger(v) || v < 0 || v >= n || seen[v]) return false;
+    seen[v] = 1;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -463,7 +491,7 @@ export class DqnAgent implements Learner {
       if (!(Number.isInteger(action) && action >= 0 && action < this.spec.actionCount)) {
         throw new InvalidOptionError(`Expected actions from 0 to ${this.spec.actionCount - 1}, got ${action}`);
       }
-      this.buffer.add(obs, action, batch.rewards[k] as number, next, batch.nextMasks[k] as Uint8Array, batch.terminated[k] === true);
+      this.buffer.add(obs, action, (batch.rewards[k] as number) * this.config.rewardScale, next, batch.nextMasks[k] as Uint8Array, batch.terminated[k] === true);
       this.transitions++;
     }
   }
@@ -502,15 +530,26 @@ export class DqnAgent implements Learner {
     const O = this.spec.observationSize;
     const A = this.spec.actionCount;
     const buf = this.buffer;
+    const symmetries = this.config.augmentSymmetries ? (this.spec.symmetries ?? []) : [];
     this.bActions.fill(0);
     for (let b = 0; b < B; b++) {
       const i = this.rng.int(0, buf.size - 1);
-      this.bObs.set(buf.obs.subarray(i * O, (i + 1) * O), b * O);
-      this.bNextObs.set(buf.nextObs.subarray(i * O, (i + 1) * O), b * O);
-      this.bActions[b * A + (buf.actions[i] as number)] = 1;
       this.bRewards[b] = buf.rewards[i] as number;
       this.bNotDone[b] = buf.dones[i] ? 0 : 1;
-      for (let k = 0; k < A; k++) this.bPenalty[b * A + k] = buf.nextMasks[i * A + k] ? 0 : ILLEGAL;
+      if (symmetries.length === 0) {
+        this.bObs.set(buf.obs.subarray(i * O, (i + 1) * O), b * O);
+        this.bNextObs.set(buf.nextObs.subarray(i * O, (i + 1) * O), b * O);
+        this.bActions[b * A + (buf.actions[i] as number)] = 1;
+        for (let k = 0; k < A; k++) this.bPenalty[b * A + k] = buf.nextMasks[i * A + k] ? 0 : ILLEGAL;
+        continue;
+      }
+      const { observation: from, action: to } = symmetries[this.rng.int(0, symmetries.length - 1)] as { observation: number[]; action: number[] };
+      for (let j = 0; j < O; j++) {
+        this.bObs[b * O + j] = buf.obs[i * O + (from[j] as number)] as number;
+        this.bNextObs[b * O + j] = buf.nextObs[i * O + (from[j] as number)] as number;
+      }
+      this.bActions[b * A + (to[buf.actions[i] as number] as number)] = 1;
+      for (let k = 0; k < A; k++) this.bPenalty[b * A + (to[k] as number)] = buf.nextMasks[i * A + k] ? 0 : ILLEGAL;
     }
     const variables = weightsOf(this.online);
     const targetWeights = weightsOf(this.target);

@@ -64,6 +64,8 @@ export interface PpoConfig {
   adamEpsilon: number;
   gamma: number;
   gaeLambda: number;
+  /** Rewards are multiplied by this before they are stored (Yahtzee's points: 0.02 keeps values near 1-5 for the value loss). */
+  rewardScale: number;
   /** Transitions per env per rollout: an update uses numEnvs * rolloutSteps transitions. */
   rolloutSteps: number;
   /** Passes over each rollout. */
@@ -92,6 +94,7 @@ export const PPO_DEFAULTS: Readonly<PpoConfig> = Object.freeze({
   adamEpsilon: 1e-5,
   gamma: 0.99,
   gaeLambda: 0.95,
+  rewardScale: 1,
   rolloutSteps: 128,
   epochs: 4,
   minibatches: 4,
@@ -146,6 +149,7 @@ export function resolvePpoConfig(spec: LearnerSpec, config: Partial<PpoConfig> =
   check(isNumber(c.adamEpsilon) && c.adamEpsilon > 0, 'adamEpsilon', 'a positive number', c.adamEpsilon);
   check(isNumber(c.gamma) && c.gamma >= 0 && c.gamma <= 1, 'gamma', 'a number from 0 to 1', c.gamma);
   check(isNumber(c.gaeLambda) && c.gaeLambda >= 0 && c.gaeLambda <= 1, 'gaeLambda', 'a number from 0 to 1', c.gaeLambda);
+  check(isNumber(c.rewardScale) && c.rewardScale > 0, 'rewardScale', 'a positive number', c.rewardScale);
   check(isPositiveInt(c.rolloutSteps), 'rolloutSteps', 'a positive integer', c.rolloutSteps);
   check(isPositiveInt(c.epochs), 'epochs', 'a positive integer', c.epochs);
   check(isPositiveInt(c.minibatches), 'minibatches', 'a positive integer', c.minibatches);
@@ -656,7 +660,7 @@ export class PpoAgent implements Learner {
         obs: Float32Array.from(batch.observations[k] as Float32Array),
         mask: Uint8Array.from(batch.masks[k] as Uint8Array),
         action,
-        reward: batch.rewards[k] as number,
+        reward: (batch.rewards[k] as number) * this.cfg.rewardScale,
         logProb: pending.logProbs[action] as number,
         value: pending.value,
         nextObs: Float32Array.from(batch.nextObservations[k] as Float32Array),

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { machineInfo, markdownTable, runProtocolBench, type BenchTransport } from '../src/bench/bench.ts';
 import { runEnvBench } from '../src/bench/env-bench.ts';
+import { measureTcpCeiling } from '../src/bench/tcp-ceiling.ts';
 import { writeBenchRecord } from '../src/bench/results.ts';
 import { measureTrainingThroughput } from '../agents/training/throughput.ts';
 import { AGENT_NAMES } from '../agents/training/registry.ts';
@@ -13,6 +14,7 @@ interface BenchArgs {
   envs: number[];
   'train-steps': number;
   'collect-sessions': number[];
+  concurrency: number;
   seconds: number;
   server: string;
   seed: number;
@@ -26,7 +28,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'Measure protocol moves/s and latency (random TicTacToe) and env steps/s, over TCP and in process',
   builder: (y) =>
     y
-      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'collect'], describe: 'What to measure (train: env steps/s while learning, per agent; collect: self-play collection steps/s)' })
+      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'collect', 'tcp-ceiling'], describe: 'What to measure (train: env steps/s while learning, per agent; collect: self-play collection steps/s; tcp-ceiling: requests/s of one connection per request, bare node:net server vs the game server)' })
+      .option('concurrency', { type: 'number', default: 32, describe: 'tcp-ceiling suite: requests in flight at once' })
       .option('collect-sessions', { type: 'array', number: true, default: [1, 16, 64, 256], describe: 'collect suite: sessions to measure' })
       .option('train-steps', { type: 'number', default: 20000, describe: 'train suite: env steps per agent and transport' })
       .option('transport', { type: 'array', string: true, default: ['tcp', 'in-process'], choices: ['tcp', 'in-process'], describe: 'Transports to measure' })
@@ -45,7 +48,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         return true;
       }) as never,
   handler: async (args) => {
-    const config = { suite: args.suite, transport: args.transport, sessions: args.sessions, envs: args.envs, seconds: args.seconds, server: args.server, seed: args.seed };
+    const config = { suite: args.suite, transport: args.transport, sessions: args.sessions, envs: args.envs, seconds: args.seconds, server: args.server, seed: args.seed, concurrency: args.concurrency };
     console.log(`game-gym bench ${JSON.stringify(config)}`);
     const transports = args.transport as BenchTransport[];
     const record = async (name: string, rows: object[]): Promise<void> => {
@@ -93,6 +96,10 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         onStart: (what) => console.error(`train: ${what}, ${args['train-steps']} env steps ...`),
       });
       await record('train-throughput', rows);
+    }
+    if (args.suite.includes('tcp-ceiling')) {
+      console.error(`tcp-ceiling: ${args.concurrency} requests in flight, ${args.seconds} s per server ...`);
+      await record('tcp-ceiling', await measureTcpCeiling({ seconds: args.seconds, concurrency: args.concurrency }));
     }
     if (args.suite.includes('collect')) {
       const rows = [];

@@ -33,17 +33,21 @@ export const startCommand: CommandModule<object, StartArgs> = {
     for (const key of Object.keys(config) as Array<keyof typeof config>) if (config[key] === undefined) delete config[key];
     const started = performance.now();
     const result = await train(config, { progress: true });
-    const agent = await loadLearner(config.agent ?? 'dqn', path.join(result.runDir, 'checkpoint', 'agent'));
+    // The agent of the best evaluation during training (fresh games and seeds here), else the last one.
+    const agentDir = result.best?.dir ?? path.join(result.runDir, 'checkpoint', 'agent');
+    const agent = await loadLearner(config.agent ?? 'dqn', agentDir);
     const final: EvaluationResult[] = [];
     for (const opponent of ['random', 'minimax'] as const) {
       final.push(await evaluatePolicy({ game: 'TicTacToe', policy: agent, opponent, games: args['eval-games'], seed: 12345 }));
     }
     agent.dispose();
-    console.log(`\nFinal evaluation of the greedy policy, ${args['eval-games']} games per opponent, first moves balanced:\n`);
+    const which = result.best ? `the best evaluated agent (step ${result.best.step} of ${result.envSteps})` : 'the final agent';
+    console.log(`\nFinal evaluation of ${which}, greedy, ${args['eval-games']} fresh games per opponent, first moves balanced:\n`);
     console.log(evaluationTable(final));
     console.log(`\ntrained ${result.envSteps} env steps (${result.episodes} games) in ${result.seconds} s on ${result.backend}; whole job ${((performance.now() - started) / 1000).toFixed(0)} s`);
     console.log(`learning curve: ${path.join(result.runDir, 'curve.svg')}`);
-    console.log(`model and checkpoint: ${path.join(result.runDir, 'checkpoint', 'agent')}`);
+    console.log(`model evaluated: ${agentDir}`);
+    console.log(`last checkpoint (resume with game-gym train --resume): ${path.join(result.runDir, 'checkpoint')}`);
     console.log(`metrics: ${path.join(result.runDir, 'metrics.jsonl')}`);
   },
 };

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { TRAIN_DEFAULTS, train, type TrainConfig } from '../agents/training/trainer.ts';
 import { AGENT_NAMES } from '../agents/training/registry.ts';
+import { InvalidOptionError } from '../src/protocol/errors.ts';
 
 interface TrainArgs {
   game: string;
@@ -15,6 +16,7 @@ interface TrainArgs {
   'eval-games': number;
   'eval-opponents': string[];
   'checkpoint-every': number;
+  'keep-best': boolean;
   'opponent-mix': string;
   'pool-latest-ratio': number;
   'pool-size': number;
@@ -43,6 +45,7 @@ export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
     evalGames: a['eval-games'],
     evalOpponents: a['eval-opponents'],
     checkpointEvery: a['checkpoint-every'],
+    keepBest: a['keep-best'],
     opponentMix: parseJsonFlag('opponent-mix', a['opponent-mix']) as Record<string, number>,
     poolLatestRatio: a['pool-latest-ratio'],
     poolSize: a['pool-size'],
@@ -54,15 +57,26 @@ export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
   };
 }
 
-/** A flag that holds a JSON object (a config file may give the object itself). */
-function parseJsonFlag(name: string, value: unknown): unknown {
+/**
+ * A flag that holds a JSON object. A config file may give the object itself;
+ * given in both, yargs hands over an array of the flag's text and the file's
+ * object split key by key: they are merged, the flag's keys winning.
+ */
+export function parseJsonFlag(name: string, value: unknown): unknown {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new Error(`Expected --${name} to be a JSON object, got ${value}`);
+  const parse = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new InvalidOptionError(`Expected --${name} to be a JSON object, got ${text}`);
+    }
+  };
+  if (Array.isArray(value)) {
+    const fromFile = value.filter((v) => typeof v === 'object' && v !== null);
+    const fromFlags = value.filter((v): v is string => typeof v === 'string').map(parse);
+    return Object.assign({}, ...fromFile, ...fromFlags);
   }
+  return typeof value === 'string' ? parse(value) : value;
 }
 
 const d = TRAIN_DEFAULTS;
@@ -87,6 +101,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('eval-games', { type: 'number', default: d.evalGames, describe: 'Games per evaluation and opponent' })
       .option('eval-opponents', { type: 'array', string: true, default: [] as string[], describe: 'Fixed evaluation opponents (default: random and minimax for TicTacToe, else random)' })
       .option('checkpoint-every', { type: 'number', default: d.checkpointEvery, describe: 'Env steps between checkpoints' })
+      .option('keep-best', { type: 'boolean', default: d.keepBest, describe: 'Save the agent of the best evaluation into best/ (--no-keep-best to skip)' })
       .option('pool-latest-ratio', { type: 'number', default: d.poolLatestRatio, describe: '--opponent pool: share of games against the latest policy' })
       .option('pool-size', { type: 'number', default: d.poolSize, describe: '--opponent pool: snapshots kept' })
       .option('pool-snapshot-every', { type: 'number', default: d.poolSnapshotEvery, describe: '--opponent pool: env steps between snapshots' })
@@ -106,7 +121,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     });
     const result = await train(trainConfigFromArgs(args), { progress: args.progress, signal: stop.signal }, args.resume);
     console.log(`done: ${result.envSteps} env steps, ${result.episodes} episodes in ${result.seconds} s on ${result.backend}`);
-    console.log(`run folder: ${result.runDir} (config.json, metrics.jsonl, curve.svg, checkpoint/)`);
+    console.log(`run folder: ${result.runDir} (config.json, metrics.jsonl, curve.svg, checkpoint/${result.best ? ', best/' : ''})`);
+    if (result.best) console.log(`best evaluation: step ${result.best.step}, score ${result.best.score.toFixed(3)}; agent in ${result.best.dir}`);
   },
 };
 

@@ -17,7 +17,7 @@ const BOT_GAMES: Record<BotName, string[] | null> = { random: null, minimax: ['T
 export const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
 
 /** What the agent list of a tournament may hold, for error messages. */
-export const AGENT_HELP = `a bot (${BOT_NAMES.join(', ')}) or a checkpoint folder: a training run folder, its checkpoint/ or checkpoint/agent/ (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;
+export const AGENT_HELP = `a bot (${BOT_NAMES.join(', ')}) or a checkpoint folder: a training run folder (its last checkpoint), its checkpoint/ or best/ (the best evaluated agent), or their agent/ (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;
 
 /** A player of a tournament, ready to act. */
 export interface TournamentAgent {
@@ -75,7 +75,7 @@ export async function inspectCheckpoint(dir: string): Promise<CheckpointInfo> {
   } else if (isDir(path.join(dir, 'agent'))) {
     runDir = path.dirname(path.resolve(dir));
     agentDir = path.join(dir, 'agent');
-  } else if (path.basename(path.resolve(dir)) === 'agent' && path.basename(path.dirname(path.resolve(dir))) === 'checkpoint') {
+  } else if (path.basename(path.resolve(dir)) === 'agent' && ['checkpoint', 'best'].includes(path.basename(path.dirname(path.resolve(dir))))) {
     runDir = path.dirname(path.dirname(path.resolve(dir)));
   }
   const run = runDir ? await readJson(path.join(runDir, 'config.json')) : undefined;

@@ -24,6 +24,7 @@ describe('train', () => {
     expect(() => resolveTrainConfig({ agent: 'sarsa' as never })).toThrow(/Expected agent to be one of dqn, ppo, tabular-q, menace, got "sarsa"/);
     expect(() => resolveTrainConfig({ opponent: 'self', envs: 3 })).toThrow(/even for self-play/);
     expect(() => resolveTrainConfig({ poolLatestRatio: 2 })).toThrow(/poolLatestRatio/);
+    expect(() => resolveTrainConfig({ keepBest: 'yes' as never })).toThrow('Expected keepBest to be a boolean, got "yes"');
     expect(() => resolveTrainConfig({ stepz: 1 } as never)).toThrow(/Unknown training option\(s\): stepz/);
     expect(resolveTrainConfig({ game: 'Yahtzee' }).evalOpponents).toEqual(['random']);
     expect(resolveTrainConfig({}).evalOpponents).toEqual(['random', 'minimax']);
@@ -48,6 +49,20 @@ describe('train', () => {
     expect(lastVsRandom.winRate).toBeGreaterThan(0.5);
     expect(await readFile(path.join(result.runDir, 'curve.svg'), 'utf8')).toMatch(/^<svg[\s\S]*win vs random[\s\S]*<\/svg>$/);
     expect(result.finalEval.map((r) => r.games)).toEqual([50, 50]);
+
+    // best/ holds the agent of the evaluation with the highest mean of win minus loss rate.
+    const byStep = new Map<number, number[]>();
+    for (const r of evals as Array<{ step: number; winRate: number; lossRate: number }>) {
+      byStep.set(r.step, [...(byStep.get(r.step) ?? []), r.winRate - r.lossRate]);
+    }
+    const scores = [...byStep].map(([step, v]) => ({ step, score: (v[0]! + v[1]!) / 2 }));
+    const top = scores.reduce((a, b) => (b.score > a.score ? b : a));
+    expect(result.best).toEqual({ dir: path.join(result.runDir, 'best', 'agent'), step: top.step, score: top.score });
+    const saved = JSON.parse(await readFile(path.join(result.runDir, 'best', 'eval.json'), 'utf8')) as { step: number };
+    expect(saved.step).toBe(top.step);
+    const trainer = JSON.parse(await readFile(path.join(result.runDir, 'checkpoint', 'trainer.json'), 'utf8')) as { best: unknown };
+    expect(trainer.best).toEqual({ step: top.step, score: top.score });
+    expect(existsSync(path.join(result.runDir, 'best', 'agent', 'config.json'))).toBe(true);
   }, 60_000);
 
   it('resumes from its last checkpoint and continues the step count', async () => {

@@ -49,6 +49,12 @@ export interface TrainConfig {
   evalOpponents: string[];
   /** Env steps between checkpoints. */
   checkpointEvery: number;
+  /**
+   * Save the agent of the best evaluation so far into `best/` (as Stable
+   * Baselines' EvalCallback): best means the highest mean over the evaluation
+   * opponents of win rate minus loss rate, or of the mean score.
+   */
+  keepBest: boolean;
   backend: BackendName | 'auto';
   players: number | null;
   /** Overrides of the agent's own config (its defaults fill the rest). */
@@ -75,6 +81,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   evalGames: 200,
   evalOpponents: [],
   checkpointEvery: 25_000,
+  keepBest: true,
   backend: 'auto',
   players: null,
   agentConfig: {},
@@ -107,6 +114,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
     throw new InvalidOptionError(`Expected poolLatestRatio to be a number from 0 to 1, got ${c.poolLatestRatio}`);
   }
   if (c.opponent === 'self' && c.envs % 2 !== 0) throw new InvalidOptionError(`Expected envs to be even for self-play (two seats per session), got ${c.envs}`);
+  if (typeof c.keepBest !== 'boolean') throw new InvalidOptionError(`Expected keepBest to be a boolean, got ${JSON.stringify(c.keepBest)}`);
   if (!Number.isInteger(c.seed)) throw new InvalidOptionError(`Expected seed to be an integer, got ${c.seed}`);
   return c;
 }
@@ -119,6 +127,8 @@ export interface TrainResult {
   seconds: number;
   backend: string;
   finalEval: EvaluationResult[];
+  /** With keepBest: where the best evaluated agent was saved, at which step, and its evaluation score. */
+  best: { dir: string; step: number; score: number } | null;
 }
 
 /** Hooks of `train`. */
@@ -138,6 +148,8 @@ interface TrainerState {
   nextCheckpoint: number;
   nextSnapshot: number;
   recent: string[];
+  /** Score and step of the best evaluation so far (keepBest). */
+  best?: { step: number; score: number };
 }
 
 const RECENT = 1000;
@@ -182,6 +194,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     actionCount: flatDim(probe.actionSpace),
     numEnvs: config.envs,
     seed: config.seed,
+    symmetries: probe.adapter.symmetries?.() ?? [],
   };
   await probe.close();
   const agent: Learner = resumeDir
@@ -214,22 +227,24 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       results.push(r);
       await appendFile(metricsFile, `${JSON.stringify({ type: 'eval', step: state.envSteps, episodes: state.episodes, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean })}\n`);
     }
-    log(`\n${evalLine(state.envSteps, results)}`);
+    const score = evaluationScore(results);
+    const improved = config.keepBest && (state.best === undefined || score > state.best.score);
+    log(`\n${evalLine(state.envSteps, results)}${improved ? ` (best so far, saved to ${path.join(runDir, 'best')})` : ''}`);
+    if (improved) {
+      state.best = { step: state.envSteps, score };
+      await saveAtomically(path.join(runDir, 'best'), async (tmp) => {
+        await agent.save(path.join(tmp, 'agent'));
+        await writeFile(path.join(tmp, 'eval.json'), `${JSON.stringify({ step: state.envSteps, score, results }, null, 2)}\n`);
+      });
+    }
     return results;
   };
 
-  const checkpoint = async (): Promise<void> => {
-    const dir = path.join(runDir, 'checkpoint');
-    const tmp = path.join(runDir, 'checkpoint.tmp');
-    await rm(tmp, { recursive: true, force: true });
-    await agent.save(path.join(tmp, 'agent'));
-    await writeFile(path.join(tmp, 'trainer.json'), JSON.stringify({ ...state, seconds: seconds() }));
-    // Swap in one rename so a crash leaves the old checkpoint or the new one, never half of one.
-    await rm(`${dir}.old`, { recursive: true, force: true });
-    if (existsSync(dir)) await rename(dir, `${dir}.old`);
-    await rename(tmp, dir);
-    await rm(`${dir}.old`, { recursive: true, force: true });
-  };
+  const checkpoint = (): Promise<void> =>
+    saveAtomically(path.join(runDir, 'checkpoint'), async (tmp) => {
+      await agent.save(path.join(tmp, 'agent'));
+      await writeFile(path.join(tmp, 'trainer.json'), JSON.stringify({ ...state, seconds: seconds() }));
+    });
 
   try {
     vector.asyncReset({ seed: config.seed * 1000 + state.episodes });
@@ -310,6 +325,10 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     } else {
       finalEval = await evaluate();
       await writeCurve(runDir, config);
+      // The final evaluation may have moved the best; the checkpoint's trainer state must say so for a later resume.
+      const trainerFile = path.join(runDir, 'checkpoint', 'trainer.json');
+      await writeFile(`${trainerFile}.tmp`, JSON.stringify({ ...state, seconds: seconds() }));
+      await rename(`${trainerFile}.tmp`, trainerFile);
     }
   } finally {
     await vector.close();
@@ -318,7 +337,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     await rm(snapshotDir, { recursive: true, force: true });
     await closeRecordings();
   }
-  const result: TrainResult = { runDir, envSteps: state.envSteps, episodes: state.episodes, seconds: round(seconds()), backend: backend.name, finalEval };
+  const best = state.best ? { dir: path.join(runDir, 'best', 'agent'), ...state.best } : null;
+  const result: TrainResult = { runDir, envSteps: state.envSteps, episodes: state.episodes, seconds: round(seconds()), backend: backend.name, finalEval, best };
   agent.dispose();
   return result;
 }
@@ -367,6 +387,23 @@ function summary(recent: string[], stats: Record<string, number> | null): Record
   if (stats?.loss !== undefined) out.loss = compact(stats.loss);
   if (stats?.epsilon !== undefined) out.eps = stats.epsilon.toFixed(2);
   return out;
+}
+
+/** One number per evaluation, higher is better: mean over opponents of win rate minus loss rate, or of the mean score. */
+export function evaluationScore(results: EvaluationResult[]): number {
+  if (results.length === 0) return -Infinity;
+  return results.reduce((sum, r) => sum + (r.score ? r.score.mean : r.winRate - r.lossRate), 0) / results.length;
+}
+
+/** Writes a folder through `write(tmp)` and swaps it in with renames, so a crash leaves the old folder or the new one, never half of one. */
+async function saveAtomically(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = `${dir}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await write(tmp);
+  await rm(`${dir}.old`, { recursive: true, force: true });
+  if (existsSync(dir)) await rename(dir, `${dir}.old`);
+  await rename(tmp, dir);
+  await rm(`${dir}.old`, { recursive: true, force: true });
 }
 
 function evalLine(step: number, results: EvaluationResult[]): string {

@@ -28,6 +28,8 @@ export interface ProtocolBenchRow {
   games: number;
   movesPerSecond: number;
   gamesPerSecond: number;
+  /** Requests (one TCP connection each over TCP) per move, joins and restarts included. */
+  requestsPerMove: number;
   p50Ms: number;
   p99Ms: number;
 }
@@ -102,6 +104,7 @@ async function measure(transport: BenchTransport, sessions: number, options: Pro
       games: tally.games,
       movesPerSecond: Math.round(tally.moves / seconds),
       gamesPerSecond: Math.round(tally.games / seconds),
+      requestsPerMove: round(tally.requests / Math.max(1, tally.moves), 2),
       p50Ms: round(quantile(tally.moveLatenciesMs, 0.5), 3),
       p99Ms: round(quantile(tally.moveLatenciesMs, 0.99), 3),
     };

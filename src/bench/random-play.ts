@@ -11,6 +11,8 @@ export interface PlayTally {
   /** Wins of player 0 and of player 1. */
   wins: [number, number];
   draws: number;
+  /** Requests all clients sent (joins, states, moves, restarts). */
+  requests: number;
   /** Round-trip time of every move request, in milliseconds. */
   moveLatenciesMs: number[];
 }
@@ -40,7 +42,7 @@ export interface RandomPlayOptions {
  * second waits for the new game as the protocol prescribes.
  */
 export async function playRandomTicTacToe(options: RandomPlayOptions): Promise<PlayTally> {
-  const tally: PlayTally = { games: 0, moves: 0, wins: [0, 0], draws: 0, moveLatenciesMs: [] };
+  const tally: PlayTally = { games: 0, moves: 0, wins: [0, 0], draws: 0, requests: 0, moveLatenciesMs: [] };
   const stop = new AbortController();
   // Every client's pending request listens to this one signal.
   setMaxListeners(0, stop.signal);
@@ -83,16 +85,19 @@ export async function playRandomTicTacToe(options: RandomPlayOptions): Promise<P
   }
 
   const runs: Array<Promise<void>> = [];
+  const clients: GameClient[] = [];
   for (let i = 0; i < options.sessions; i++) {
     const session = `${prefix}-${i}`;
     const first = new GameClient({ ...options.client, game: 'TicTacToe', session, players: 2, name: 'a' });
     const second = new GameClient({ ...options.client, game: 'TicTacToe', session, players: 2, name: 'b' });
     const seed = (options.seed ?? 1) * 100_003 + i;
+    clients.push(first, second);
     runs.push(seat(first, true, new SeededRng(`${seed}-a`), i));
     runs.push(seat(second, false, new SeededRng(`${seed}-b`), i));
   }
   const results = await Promise.allSettled(runs);
   clearTimeout(timer);
+  tally.requests = clients.reduce((sum, c) => sum + c.stats.requests, 0);
   for (const r of results) {
     if (r.status === 'rejected' && !(r.reason instanceof AbortError)) throw r.reason;
   }

@@ -46,6 +46,19 @@ export interface Adapter<Obs = Float32Array, Act = number> {
   outcome(state: GameState, seat: SeatInfo): EpisodeOutcome;
   /** A text picture of the state for a terminal. */
   render(state: GameState, seat: SeatInfo): string;
+  /** The game's symmetries in this adapter's observation and action encoding, identity included; none if absent. */
+  symmetries?(): Symmetry[];
+}
+
+/**
+ * A symmetry of a game (a rotation or reflection of a board): the
+ * transformed observation is `obs[observation[i]]` at index i, action `a`
+ * becomes `action[a]`, and values and rewards stay the same. Learners use
+ * them to augment their data (the identity is one of them).
+ */
+export interface Symmetry {
+  observation: number[];
+  action: number[];
 }
 
 /** Makes a fresh adapter for one seat (adapters keep per-seat memory). */

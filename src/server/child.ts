@@ -20,8 +20,12 @@ export type ChildServerOptions = Pick<
 
 /** Starts the embedded server in a child Node process and resolves with its address. */
 export function startChildServer(options: ChildServerOptions = {}, timeoutMs = 15_000): Promise<ChildServer> {
-  const entry = fileURLToPath(new URL('./child-main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx/esm'), entry, JSON.stringify({ port: 0, ...options })], {
+  return startChildProcess(fileURLToPath(new URL('./child-main.ts', import.meta.url)), [JSON.stringify({ port: 0, ...options })], timeoutMs);
+}
+
+/** Runs a TypeScript entry file in a child Node process that prints `{"host", "port"}` as its first line once it listens. */
+export function startChildProcess(entry: string, args: string[], timeoutMs = 15_000): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx/esm'), entry, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -171,6 +171,34 @@ describe('TicTacToe env', () => {
     }
   });
 
+  it('symmetries are the 8 rotations and reflections: they map boards, moves, masks and wins consistently', () => {
+    const adapter = new TicTacToeAdapter();
+    const seat = { playerId: 0, players: 2, name: '' };
+    const symmetries = adapter.symmetries();
+    expect(symmetries).toHaveLength(8);
+    expect(new Set(symmetries.map((s) => s.action.join())).size).toBe(8);
+    expect(symmetries[0]!.action).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const rng = new SeededRng('symmetries');
+    for (let trial = 0; trial < 50; trial++) {
+      const board = Array.from({ length: 9 }, () => rng.int(-1, 1));
+      const state = { board, winner: null, current: [0], gameover: false } as GameState;
+      for (const { observation, action } of symmetries) {
+        // The board moved by the symmetry, built cell by cell: cell c goes to action[c].
+        const moved = new Array<number>(9);
+        board.forEach((v, c) => (moved[action[c]!] = v));
+        const movedState = { ...state, board: moved } as GameState;
+        const obs = adapter.observe(state, seat);
+        expect(Array.from(observation, (i) => obs[i])).toEqual(Array.from(adapter.observe(movedState, seat)));
+        const mask = adapter.actionMask(state, seat);
+        const movedMask = adapter.actionMask(movedState, seat);
+        for (let c = 0; c < 9; c++) expect(movedMask[action[c]!]).toBe(mask[c]);
+        // Lines stay lines: a random board may hold lines of both players, so compare who has one.
+        const lineOwners = (cells: number[]): string => [0, 1].filter((p) => LINES.some((l) => l.every((c) => cells[c] === p))).join();
+        expect(lineOwners(moved)).toBe(lineOwners(board));
+      }
+    }
+  });
+
   it('render shows X for the seat and O for the other', () => {
     const adapter = new TicTacToeAdapter();
     const state = { board: [1, -1, -1, -1, 0, -1, -1, -1, -1], winner: null, current: [1], gameover: false } as GameState;

@@ -1,6 +1,13 @@
 import type { GameState, JsonObject } from '../../protocol/messages.ts';
-import type { Adapter, EpisodeOutcome, SeatInfo } from '../adapter.ts';
+import type { Adapter, EpisodeOutcome, SeatInfo, Symmetry } from '../adapter.ts';
 import { Box, Discrete } from '../spaces.ts';
+
+const ROTATE = [2, 5, 8, 1, 4, 7, 0, 3, 6]; // cell c of a quarter turn clockwise goes to ROTATE[c]
+const MIRROR = [2, 1, 0, 5, 4, 3, 8, 7, 6];
+const compose = (p: number[], q: number[]): number[] => p.map((to) => q[to] as number); // p, then q
+const IDENTITY = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const ROTATIONS = [IDENTITY, ROTATE, compose(ROTATE, ROTATE), compose(compose(ROTATE, ROTATE), ROTATE)];
+const BOARD_SYMMETRIES = [...ROTATIONS, ...ROTATIONS.map((r) => compose(r, MIRROR))];
 
 /**
  * TicTacToe for one seat: the board from the seat's own perspective as three
@@ -39,6 +46,16 @@ export class TicTacToeAdapter implements Adapter<Float32Array, number> {
     const board = state.board as number[];
     for (let i = 0; i < 9; i++) mask[i] = board[i] === -1 ? 1 : 0;
     return mask;
+  }
+
+  /** The 8 rotations and reflections of the board (identity first). */
+  symmetries(): Symmetry[] {
+    return BOARD_SYMMETRIES.map((cells) => {
+      // cells[c] is where cell c goes; the observation at cell j comes from the cell that goes to j.
+      const from = new Array<number>(9);
+      cells.forEach((to, c) => (from[to] = c));
+      return { observation: [0, 9, 18].flatMap((plane) => from.map((c) => plane + c)), action: [...cells] };
+    });
   }
 
   toMove(action: number): JsonObject {

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { runProtocolBench } from './bench.ts';
+import { measureTcpCeiling } from './tcp-ceiling.ts';
+
+describe('bench', () => {
+  it('protocol suite: plays real games and counts the requests behind each move', async () => {
+    const [row] = await runProtocolBench({ transports: ['in-process'], sessions: [2], seconds: 0.3, server: 'embedded', seed: 1 });
+    expect(row?.moves).toBeGreaterThan(100);
+    expect(row?.games).toBeGreaterThan(10);
+    // A move costs the move, the state after it and the long poll for the opponent, plus a share of restarts.
+    expect(row?.requestsPerMove).toBeGreaterThanOrEqual(3);
+    expect(row?.requestsPerMove).toBeLessThan(4.5);
+  });
+
+  it('tcp-ceiling suite: measures a bare node:net server and the game server over real connections', { timeout: 30_000 }, async () => {
+    const rows = await measureTcpCeiling({ seconds: 0.5, concurrency: 4 });
+    expect(rows.map((r) => r.server)).toEqual(['plain node:net', 'game-gym']);
+    for (const r of rows) {
+      expect(r.requests).toBeGreaterThan(20);
+      // seconds is rounded to 10 ms in the row
+      expect(Math.abs(r.requestsPerSecond - r.requests / r.seconds)).toBeLessThan(0.03 * r.requestsPerSecond + 1);
+    }
+  });
+});
