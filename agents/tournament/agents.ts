@@ -132,7 +132,9 @@ async function resolveOne(spec: string, context: AgentContext, seed: string): Pr
   if (info.game !== undefined && info.game !== context.game) {
     throw new InvalidOptionError(`Checkpoint ${spec} was trained on ${info.game}, not ${context.game}`);
   }
-  const label = path.basename(path.resolve(info.runDir ?? spec));
+  const run = path.basename(path.resolve(info.runDir ?? spec));
+  // A run's best/ agent is named apart from its last checkpoint.
+  const label = info.runDir && path.basename(path.dirname(path.resolve(info.agentDir))) === 'best' ? `${run}/best` : run;
   if (info.kind === BOT_AGENT_KIND) {
     const bot = await BotAgent.fromCheckpoint(info.agentDir);
     return { ...botEntry(bot.name, spec, context, seed), label, dir: info.agentDir };

@@ -123,6 +123,15 @@ describe('runTournament on TicTacToe', () => {
     // The run's checkpoint/ folder works too.
     const r2 = await runTournament({ agents: [path.join(run, 'checkpoint'), 'random'], games: 10, bootstrap: 0 }, quiet);
     expect(r2.agents[0]?.label).toBe('TicTacToe__tabular-q__1__x');
+    // The run's best/ agent (keepBest) is told apart from its last checkpoint.
+    const best = await createLearner('tabular-q', { observationSize: 27, actionCount: 9, numEnvs: 1, seed: 2 });
+    await best.save(path.join(run, 'best', 'agent'));
+    best.dispose();
+    const r3 = await runTournament({ agents: [path.join(run, 'best'), run], games: 10, bootstrap: 0 }, quiet);
+    expect(r3.agents.map((a) => [a.label, a.dir])).toEqual([
+      ['TicTacToe__tabular-q__1__x/best', path.join(run, 'best', 'agent')],
+      ['TicTacToe__tabular-q__1__x', path.join(run, 'checkpoint', 'agent')],
+    ]);
   }, 30_000);
 
   it('plays against a server at host:port', async () => {

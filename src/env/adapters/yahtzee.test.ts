@@ -139,6 +139,24 @@ describe('YahtzeeAdapter action encoding', () => {
     expect(adapter.actionSpace.contains(56)).toBe(true);
     expect(adapter.actionSpace.contains(57)).toBe(false);
   });
+
+  it('shows the dice sorted by face and maps reroll positions back to the server\'s dice', () => {
+    const adapter = newAdapter();
+    const card = Object.fromEntries(YAHTZEE_CATEGORIES.map((c) => [c, null]));
+    const state = { current: [0], gameover: false, current_name: 'a', dice: [5, 2, 6, 2, 1], scorecard: card } as unknown as GameState;
+    adapter.isTurn(state, seatOf(0, 1));
+    const obs = adapter.observe(state, seatOf(0, 1));
+    const shown = [0, 1, 2, 3, 4].map((i) => obs.subarray(i * 6, i * 6 + 6).indexOf(1) + 1);
+    expect(shown).toEqual([1, 2, 2, 5, 6]);
+    // Shown positions 1 and 2 are the two 2s (server dice 1 and 3); shown 4 is the 6 (server die 2).
+    expect(adapter.toMove(rerollAction([1, 2]), state, seatOf(0, 1))).toEqual({ roll_dice: [1, 3] });
+    expect(adapter.toMove(rerollAction([0, 4]), state, seatOf(0, 1))).toEqual({ roll_dice: [2, 4] });
+    // Any order of the same dice gives the same observation: keeping a pair is one action wherever it was rolled.
+    const shuffled = { ...state, dice: [2, 1, 2, 6, 5] } as GameState;
+    expect(Array.from(adapter.observe(shuffled, seatOf(0, 1)))).toEqual(Array.from(obs));
+    const keepTwos = adapter.toMove(rerollAction([0, 3, 4]), shuffled, seatOf(0, 1)).roll_dice as number[];
+    expect(keepTwos.map((i) => (shuffled.dice as number[])[i]).sort()).toEqual([1, 5, 6]);
+  });
 });
 
 describe('YahtzeeAdapter masks equal the server rules', () => {

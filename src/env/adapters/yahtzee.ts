@@ -26,6 +26,14 @@ export function rerollDice(action: number): number[] {
   return dice;
 }
 
+/**
+ * The dice in the order the adapter shows them: sorted by face, ties by
+ * position. `order[i]` is the server's index of the i-th die shown.
+ */
+export function diceOrder(dice: readonly number[]): number[] {
+  return dice.map((_, i) => i).sort((a, b) => (dice[a] as number) - (dice[b] as number) || a - b);
+}
+
 /** The reroll action for a set of dice indices (non-empty). */
 export function rerollAction(dice: readonly number[]): number {
   let bits = 0;
@@ -38,7 +46,11 @@ type Scorecard = Record<string, number | null>;
 /**
  * Yahtzee for one seat, solo or multiplayer. One Discrete(57) space: 31
  * reroll subsets, 13 "add points", 13 "cross out", with masks equal to what
- * the server accepts. Observation (61 values): dice one-hot (5 x 6), rolls
+ * the server accepts. The dice are shown sorted by face and reroll actions
+ * name positions in that order (the adapter maps them back to the server's
+ * indices), so "keep the pair" is the same action wherever the server rolled
+ * the pair: 252 dice multisets instead of 7,776 sequences to learn. Observation
+ * (61 values): sorted dice one-hot (5 x 6), rolls
  * left one-hot (3), used categories (13), "Yahtzee holds 50" (1), upper sum /
  * 63 capped at 1 (1), and what "add points" would give per category / 50
  * (13). Reward: the change of the seat's total including the upper bonus.
@@ -92,8 +104,9 @@ export class YahtzeeAdapter implements Adapter<Float32Array, number> {
   observe(state: GameState): Float32Array {
     const obs = new Float32Array(YAHTZEE_OBS);
     const dice = (state.dice as number[] | undefined) ?? [];
-    for (let i = 0; i < dice.length && i < 5; i++) {
-      const face = dice[i] as number;
+    const order = diceOrder(dice);
+    for (let i = 0; i < order.length && i < 5; i++) {
+      const face = dice[order[i] as number] as number;
       if (face >= 1 && face <= 6) obs[i * 6 + face - 1] = 1;
     }
     if (!state.gameover) obs[30 + this.rollsLeft] = 1;
@@ -144,8 +157,11 @@ export class YahtzeeAdapter implements Adapter<Float32Array, number> {
     return c === YAHTZEE_INDEX && v === 50 ? 150 : null;
   }
 
-  toMove(action: number): JsonObject {
-    if (action < YAHTZEE_ADD) return { roll_dice: rerollDice(action) };
+  toMove(action: number, state: GameState): JsonObject {
+    if (action < YAHTZEE_ADD) {
+      const order = diceOrder((state.dice as number[] | undefined) ?? [0, 0, 0, 0, 0]);
+      return { roll_dice: rerollDice(action).map((shown) => order[shown] as number).sort((a, b) => a - b) };
+    }
     if (action < YAHTZEE_CROSS) return { score: 'add points', category: YAHTZEE_CATEGORIES[action - YAHTZEE_ADD] as string };
     return { score: 'cross out', category: YAHTZEE_CATEGORIES[action - YAHTZEE_CROSS] as string };
   }
