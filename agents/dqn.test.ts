@@ -281,7 +281,7 @@ describe('DqnAgent', () => {
     );
   });
 
-  it('follows the schedule: no training before learningStarts, one step per trainFrequency transitions, epsilon decays linearly', async () => {
+  it('follows the schedule: no training before learningStarts, one step per trainFrequency transitions, epsilon and learning rate decay linearly', async () => {
     const rng = new SeededRng('schedule');
     const agent = await DqnAgent.create(SPEC, {
       hiddenSizes: [8],
@@ -291,6 +291,9 @@ describe('DqnAgent', () => {
       explorationSteps: 100,
       epsilonStart: 1,
       epsilonEnd: 0.1,
+      learningRate: 1e-3,
+      learningRateEnd: 1e-4,
+      learningRateDecaySteps: 200,
     });
     for (let i = 0; i < 9; i++) {
       agent.record(randomBatch(rng, SPEC)); // 4 transitions each
@@ -301,9 +304,14 @@ describe('DqnAgent', () => {
     const stats = await agent.learn(0);
     expect(stats).toMatchObject({ gradientSteps: 2, bufferSize: 40 });
     expect(stats?.epsilon).toBeCloseTo(1 - 0.9 * 0.4, 10);
+    expect(stats?.learningRate).toBeCloseTo(1e-3 - 9e-4 * 0.2, 12);
     expect(await agent.learn(0)).toBeNull(); // nothing new recorded
     for (let i = 0; i < 20; i++) agent.record(randomBatch(rng, SPEC));
     expect(await agent.learn(0)).toMatchObject({ gradientSteps: 42, epsilon: 0.1 });
+    for (let i = 0; i < 20; i++) agent.record(randomBatch(rng, SPEC));
+    expect(await agent.learn(0)).toMatchObject({ learningRate: 1e-4 });
+    // Adam itself steps with the scheduled rate.
+    expect((agent as unknown as { optimizer: { learningRate: number } }).optimizer.learningRate).toBe(1e-4);
     agent.dispose();
   });
 

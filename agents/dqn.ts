@@ -31,8 +31,11 @@ import type { Learner, LearnerSpec, LearnStats, TransitionBatch } from './agent.
 export interface DqnConfig {
   /** Units of each hidden ReLU layer of the Q-network. */
   hiddenSizes: number[];
-  /** Adam's step size. */
+  /** Adam's step size... */
   learningRate: number;
+  /** ...falling linearly to this over learningRateDecaySteps transitions (null: constant). */
+  learningRateEnd: number | null;
+  learningRateDecaySteps: number;
   /** Discount factor. */
   gamma: number;
   /** Rewards are multiplied by this before they enter the replay buffer (Yahtzee's points: 0.02 keeps Q near 1-5, inside Huber's quadratic zone). */
@@ -78,6 +81,8 @@ export interface DqnConfig {
 export const DQN_DEFAULTS: Readonly<DqnConfig> = Object.freeze({
   hiddenSizes: [128, 128],
   learningRate: 5e-4,
+  learningRateEnd: null,
+  learningRateDecaySteps: 1_000_000,
   gamma: 0.99,
   rewardScale: 1,
   bufferSize: 100_000,
@@ -113,12 +118,15 @@ export function resolveDqnConfig(config: Partial<DqnConfig> = {}): DqnConfig {
   const isInt = (v: unknown): v is number => Number.isInteger(v);
   if (!Array.isArray(c.hiddenSizes) || !c.hiddenSizes.every((h) => isInt(h) && h > 0)) fail('hiddenSizes', 'an array of positive integers');
   if (!(isNum(c.learningRate) && Number.isFinite(c.learningRate) && c.learningRate > 0)) fail('learningRate', 'a positive number');
+  if (!(c.learningRateEnd === null || (isNum(c.learningRateEnd) && Number.isFinite(c.learningRateEnd) && c.learningRateEnd >= 0))) {
+    fail('learningRateEnd', 'a non-negative number or null');
+  }
   if (!(isNum(c.gamma) && c.gamma >= 0 && c.gamma <= 1)) fail('gamma', 'a number from 0 to 1');
   if (!(isNum(c.rewardScale) && Number.isFinite(c.rewardScale) && c.rewardScale > 0)) fail('rewardScale', 'a positive number');
   for (const key of ['bufferSize', 'batchSize', 'trainFrequency', 'targetUpdateInterval'] as const) {
     if (!(isInt(c[key]) && c[key] > 0)) fail(key, 'a positive integer');
   }
-  for (const key of ['learningStarts', 'explorationSteps'] as const) {
+  for (const key of ['learningStarts', 'explorationSteps', 'learningRateDecaySteps'] as const) {
     if (!(isInt(c[key]) && c[key] >= 0)) fail(key, 'a non-negative integer');
   }
   for (const key of ['epsilonStart', 'epsilonEnd'] as const) {
@@ -431,6 +439,14 @@ export class DqnAgent implements Learner {
     return epsilonStart + (epsilonEnd - epsilonStart) * (this.transitions / explorationSteps);
   }
 
+  /** Adam's step size now: learningRate, or linear to learningRateEnd over learningRateDecaySteps transitions. */
+  get learningRate(): number {
+    const { learningRate, learningRateEnd, learningRateDecaySteps } = this.config;
+    if (learningRateEnd === null) return learningRate;
+    if (this.transitions >= learningRateDecaySteps) return learningRateEnd;
+    return learningRate + (learningRateEnd - learningRate) * (this.transitions / learningRateDecaySteps);
+  }
+
   /** Counters, for logs and tests. */
   get progress(): { transitions: number; gradientSteps: number; bufferSize: number } {
     return { transitions: this.transitions, gradientSteps: this.gradientSteps, bufferSize: this.buffer.size };
@@ -521,7 +537,7 @@ export class DqnAgent implements Learner {
       steps++;
     }
     if (steps === 0) return null;
-    return { loss: loss / steps, qMean: qMean / steps, epsilon: this.epsilon, gradientSteps: this.gradientSteps, bufferSize: this.buffer.size };
+    return { loss: loss / steps, qMean: qMean / steps, epsilon: this.epsilon, learningRate: this.learningRate, gradientSteps: this.gradientSteps, bufferSize: this.buffer.size };
   }
 
   /** One Adam step on a uniformly sampled minibatch; then, every targetUpdateInterval steps, target <- online. */
@@ -553,6 +569,8 @@ export class DqnAgent implements Learner {
     }
     const variables = weightsOf(this.online);
     const targetWeights = weightsOf(this.target);
+    // tfjs's Adam reads its step size on every update.
+    (this.optimizer as unknown as { learningRate: number }).learningRate = this.learningRate;
     const result = tf.tidy(() => {
       const obs = tf.tensor2d(this.bObs, [B, O]);
       const nextObs = tf.tensor2d(this.bNextObs, [B, O]);

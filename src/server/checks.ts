@@ -17,9 +17,14 @@ const PYTHON_TYPE: Record<FieldKind, string> = {
  * for `int` (the caller converts them with `Number`).
  */
 export function checkFields(request: JsonObject, fields: ReadonlyArray<readonly [string, FieldKind]>): string | null {
-  for (const [key, kind] of fields) {
-    if (!(key in request)) return `key '${key}' of type ${PYTHON_TYPE[kind]} missing`;
-    if (!hasKind(request[key] as Json, kind)) return `value of key '${key}' must be of type ${PYTHON_TYPE[kind]}`;
+  // An indexed loop: this runs for every request, and destructuring for-of costs more here.
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as readonly [string, FieldKind];
+    const key = field[0];
+    const kind = field[1];
+    const value = request[key];
+    if (value === undefined && !(key in request)) return `key '${key}' of type ${PYTHON_TYPE[kind]} missing`;
+    if (!hasKind(value as Json, kind)) return `value of key '${key}' must be of type ${PYTHON_TYPE[kind]}`;
   }
   return null;
 }
