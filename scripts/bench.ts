@@ -15,6 +15,7 @@ interface BenchArgs {
   'train-steps': number;
   'collect-sessions': number[];
   concurrency: number;
+  warmup: number;
   seconds: number;
   server: string;
   seed: number;
@@ -29,6 +30,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   builder: (y) =>
     y
       .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'collect', 'tcp-ceiling'], describe: 'What to measure (train: env steps/s while learning, per agent; collect: self-play collection steps/s; tcp-ceiling: requests/s of one connection per request, bare node:net server vs the game server)' })
+      .option('warmup', { type: 'number', default: 1, describe: 'protocol suite: seconds of play before each measurement (JIT warm-up), not counted' })
       .option('concurrency', { type: 'number', default: 32, describe: 'tcp-ceiling suite: requests in flight at once' })
       .option('collect-sessions', { type: 'array', number: true, default: [1, 16, 64, 256], describe: 'collect suite: sessions to measure' })
       .option('train-steps', { type: 'number', default: 20000, describe: 'train suite: env steps per agent and transport' })
@@ -48,7 +50,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         return true;
       }) as never,
   handler: async (args) => {
-    const config = { suite: args.suite, transport: args.transport, sessions: args.sessions, envs: args.envs, seconds: args.seconds, server: args.server, seed: args.seed, concurrency: args.concurrency };
+    const config = { suite: args.suite, transport: args.transport, sessions: args.sessions, envs: args.envs, seconds: args.seconds, server: args.server, seed: args.seed, concurrency: args.concurrency, warmup: args.warmup };
     console.log(`game-gym bench ${JSON.stringify(config)}`);
     const transports = args.transport as BenchTransport[];
     const record = async (name: string, rows: object[]): Promise<void> => {
@@ -69,6 +71,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         transports,
         sessions: args.sessions,
         seconds: args.seconds,
+        warmupSeconds: args.warmup,
         server: args.server,
         seed: args.seed,
         onStart: ({ transport, sessions, index, total }) =>

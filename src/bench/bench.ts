@@ -12,6 +12,8 @@ export interface ProtocolBenchOptions {
   sessions: number[];
   /** How long each (transport, sessions) pair plays. */
   seconds: number;
+  /** Play before measuring, so the JIT has compiled the hot path (default 1). */
+  warmupSeconds?: number;
   /** `embedded` starts a server in a child process for TCP; `host:port` uses a running one (TCP only). */
   server: string;
   seed: number;
@@ -87,6 +89,10 @@ async function measure(transport: BenchTransport, sessions: number, options: Pro
     client = { host, port };
   }
   try {
+    const warmup = options.warmupSeconds ?? 1;
+    if (warmup > 0) {
+      await playRandomTicTacToe({ client, sessions, durationMs: warmup * 1000, seed: options.seed, recordLatency: false, prefix: `warmup-${transport}-${sessions}-${Date.now().toString(36)}` });
+    }
     const started = performance.now();
     const tally = await playRandomTicTacToe({
       client,
