@@ -4,11 +4,13 @@ import { measureTcpCeiling } from './tcp-ceiling.ts';
 
 describe('bench', () => {
   it('protocol suite: plays real games and counts the requests behind each move', async () => {
-    const [row] = await runProtocolBench({ transports: ['in-process'], sessions: [2], seconds: 0.3, server: 'embedded', seed: 1 });
+    const [row] = await runProtocolBench({ transports: ['in-process'], sessions: [2], seconds: 0.3, warmupSeconds: 0.1, server: 'embedded', seed: 1 });
     expect(row?.moves).toBeGreaterThan(100);
     expect(row?.games).toBeGreaterThan(10);
-    // A move costs the move, the state after it and the long poll for the opponent, plus a share of restarts.
-    expect(row?.requestsPerMove).toBeGreaterThanOrEqual(3);
+    // A move costs the move and at least one state read by the player to move next. Over TCP the mover then
+    // reads its own move back and long-polls for the reply (3.4 a move); in process the reply often comes
+    // first, so that one read sees both and the long poll is saved.
+    expect(row?.requestsPerMove).toBeGreaterThanOrEqual(2);
     expect(row?.requestsPerMove).toBeLessThan(4.5);
   });
 
