@@ -13,10 +13,10 @@ interface StartArgs {
   steps: number | undefined;
 }
 
-/** `game-gym start` (npm start): the main job. Trains DQN on TicTacToe vs random, then evaluates it. */
+/** `game-gym start` (npm start): the main job. Trains DQN on TicTacToe vs random (and 30% minimax), then evaluates it. */
 export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start',
-  describe: 'Main job: train a DQN TicTacToe agent against the random bot on the embedded server, then evaluate it',
+  describe: 'Main job: train a DQN TicTacToe agent against the random bot (30% of games against minimax) on the embedded server, then evaluate it',
   builder: (y) =>
     y
       .option('config', { type: 'string', default: 'experiments/configs/start.json', describe: 'Training config of the main job' })
