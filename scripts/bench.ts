@@ -44,6 +44,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('record', { type: 'boolean', default: true, describe: 'Write the results to --out (--no-record to only print)' })
       .check((a) => {
         if (!(a.seconds > 0)) throw new Error(`Expected --seconds to be a positive number, got ${a.seconds}`);
+        if (!(a.warmup >= 0)) throw new Error(`Expected --warmup to be a non-negative number, got ${a.warmup}`);
+        if (!(Number.isInteger(a.concurrency) && a.concurrency > 0)) throw new Error(`Expected --concurrency to be a positive integer, got ${a.concurrency}`);
         for (const s of [...a.sessions, ...a.envs]) {
           if (!(Number.isInteger(s) && s > 0)) throw new Error(`Expected --sessions and --envs to be positive integers, got ${s}`);
         }
