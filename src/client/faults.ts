@@ -158,6 +158,26 @@ export function randomCells(seed: number): (board: number[]) => number {
   };
 }
 
+/**
+ * Test support: joins every client, then plays one TicTacToe game, each
+ * player taking the first free cell (so a recording of it repeats exactly);
+ * resolves with the states each client saw.
+ */
+export async function playFirstFreeCells(clients: Array<TicTacToeSeat & { join(): Promise<unknown> }>): Promise<GameState[][]> {
+  await Promise.all(clients.map((c) => c.join()));
+  return Promise.all(
+    clients.map(async (c) => {
+      const seen: GameState[] = [];
+      for (;;) {
+        const state = await c.state();
+        seen.push(state);
+        if (state.gameover) return seen;
+        if (state.current.includes(c.playerId)) await c.move({ position: (state.board as number[]).indexOf(-1) });
+      }
+    }),
+  );
+}
+
 /** The part of `GameClient` a TicTacToe series needs. */
 interface TicTacToeSeat {
   readonly playerId: number;

@@ -7,6 +7,7 @@ import { ConnectionRefusedError } from '../protocol/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
 import { GameServer } from '../server/server.ts';
 import { GameClient } from './client.ts';
+import { playFirstFreeCells } from './faults.ts';
 import { closeRecordings, parseRecording, RecordingTransport, RecordingWriter, recordingTransportFor } from './recording.ts';
 import { TcpTransport } from './tcp.ts';
 
@@ -23,22 +24,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Plays one TicTacToe game, each player taking the first free cell; resolves with the states each saw. */
-async function playTicTacToe(clients: GameClient[]): Promise<GameState[][]> {
-  await Promise.all(clients.map((c) => c.join()));
-  return Promise.all(
-    clients.map(async (c) => {
-      const seen: GameState[] = [];
-      for (;;) {
-        const state = await c.state();
-        seen.push(state);
-        if (state.gameover) return seen;
-        if (state.current.includes(c.playerId)) await c.move({ position: (state.board as number[]).indexOf(-1) });
-      }
-    }),
-  );
-}
-
 describe('RecordingTransport', () => {
   it('records every exchange of a TicTacToe game over TCP as one JSON line', async () => {
     const file = join(dir, 'game.jsonl');
@@ -54,7 +39,7 @@ describe('RecordingTransport', () => {
           transport: new RecordingTransport(new TcpTransport({ port }), writer),
         }),
     );
-    const seen = await playTicTacToe(clients);
+    const seen = await playFirstFreeCells(clients);
     await writer.close();
 
     const exchanges = parseRecording(readFileSync(file, 'utf8'));
@@ -107,7 +92,7 @@ describe('RecordingTransport', () => {
       (name) =>
         new GameClient({ game: 'TicTacToe', session: 'rec-shared', players: 2, name, transport: recordingTransportFor(file, { port }) }),
     );
-    await playTicTacToe(clients);
+    await playFirstFreeCells(clients);
     await closeRecordings(file);
     const exchanges = parseRecording(readFileSync(file, 'utf8'));
     expect(exchanges).toHaveLength(clients[0]!.stats.requests + clients[1]!.stats.requests);

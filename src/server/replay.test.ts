@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GameClient } from '../client/client.ts';
+import { playFirstFreeCells } from '../client/faults.ts';
 import { InProcessTransport } from '../client/in-process.ts';
 import { parseRecording, RecordingTransport, RecordingWriter } from '../client/recording.ts';
 import { TcpTransport } from '../client/tcp.ts';
@@ -29,22 +30,6 @@ class Collecting implements Transport {
   }
 }
 
-/** The same client sequence for the live run and the replay: join, then read and take the first free cell. */
-async function playTicTacToe(clients: GameClient[]): Promise<GameState[][]> {
-  await Promise.all(clients.map((c) => c.join()));
-  return Promise.all(
-    clients.map(async (c) => {
-      const seen: GameState[] = [];
-      for (;;) {
-        const state = await c.state();
-        seen.push(state);
-        if (state.gameover) return seen;
-        if (state.current.includes(c.playerId)) await c.move({ position: (state.board as number[]).indexOf(-1) });
-      }
-    }),
-  );
-}
-
 const NAMES = ['alice', 'bob'];
 
 let live: GameServer;
@@ -68,7 +53,7 @@ beforeAll(async () => {
         transport: new RecordingTransport(recorded[i]!, writer),
       }),
   );
-  await playTicTacToe(clients);
+  await playFirstFreeCells(clients);
   await writer.close();
 });
 
@@ -85,7 +70,7 @@ describe('ReplayServer', () => {
       const clients = NAMES.map(
         (name, i) => new GameClient({ game: 'TicTacToe', session: 'replayed', players: 2, name, transport: replayed[i]! }),
       );
-      await playTicTacToe(clients);
+      await playFirstFreeCells(clients);
       NAMES.forEach((_, i) => {
         // Same requests (with the keys the recording gave out) and the same answers, in the same order.
         expect(replayed[i]!.exchanges).toEqual(recorded[i]!.exchanges);
