@@ -4,16 +4,18 @@ import type { CommandModule } from 'yargs';
 import { evaluatePolicy, type EvaluationResult } from '../agents/training/evaluate.ts';
 import { loadLearner } from '../agents/training/registry.ts';
 import { evaluationTable } from '../agents/training/report.ts';
-import { train } from '../agents/training/trainer.ts';
+import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
+import type { OpponentSpec } from '../src/env/opponents.ts';
 import { trainConfigFromArgs } from './train.ts';
 
 interface StartArgs {
   config: string;
   'eval-games': number;
   steps: number | undefined;
+  seed: number | undefined;
 }
 
-/** `game-gym start` (npm start): the main job. Trains DQN on TicTacToe vs random (and 30% minimax), then evaluates it. */
+/** `game-gym start` (npm start): the main job. Trains as its config says (DQN on TicTacToe vs random and 30% minimax), then evaluates the kept agent on the config's game against its evaluation opponents. */
 export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start',
   describe: 'Main job: train a DQN TicTacToe agent against the random bot (30% of games against minimax) on the embedded server, then evaluate it',
@@ -21,7 +23,8 @@ export const startCommand: CommandModule<object, StartArgs> = {
     y
       .option('config', { type: 'string', default: 'experiments/configs/start.json', describe: 'Training config of the main job' })
       .option('eval-games', { type: 'number', default: 1000, describe: 'Final evaluation games per opponent (first moves balanced)' })
-      .option('steps', { type: 'number', describe: 'Override the env steps of the config' }) as never,
+      .option('steps', { type: 'number', describe: 'Override the env steps of the config' })
+      .option('seed', { type: 'number', describe: 'Override the seed of the config' }) as never,
   handler: async (args) => {
     const file = JSON.parse(readFileSync(args.config, 'utf8')) as Record<string, unknown>;
     const config = trainConfigFromArgs({
@@ -29,6 +32,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       'eval-opponents': [],
       ...file,
       ...(args.steps ? { steps: args.steps } : {}),
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
     } as never);
     for (const key of Object.keys(config) as Array<keyof typeof config>) if (config[key] === undefined) delete config[key];
     const started = performance.now();
@@ -37,17 +41,19 @@ export const startCommand: CommandModule<object, StartArgs> = {
     const agentDir = result.best?.dir ?? path.join(result.runDir, 'checkpoint', 'agent');
     const agent = await loadLearner(config.agent ?? 'dqn', agentDir);
     const final: EvaluationResult[] = [];
-    for (const opponent of ['random', 'minimax'] as const) {
-      final.push(await evaluatePolicy({ game: 'TicTacToe', policy: agent, opponent, games: args['eval-games'], seed: 12345 }));
+    // The config's game against its evaluation opponents (TicTacToe: random and minimax).
+    const { game, evalOpponents, players } = resolveTrainConfig(config);
+    for (const opponent of evalOpponents) {
+      final.push(await evaluatePolicy({ game, policy: agent, opponent: opponent as OpponentSpec, games: args['eval-games'], seed: 12345, players: players ?? undefined }));
     }
     agent.dispose();
     const which = result.best ? `the best evaluated agent (step ${result.best.step} of ${result.envSteps})` : 'the final agent';
-    console.log(`\nFinal evaluation of ${which}, greedy, ${args['eval-games']} fresh games per opponent, first moves balanced:\n`);
+    console.log(`\nFinal evaluation of ${which}, greedy, ${args['eval-games']} fresh games per opponent (first moves balanced in two-player games):\n`);
     console.log(evaluationTable(final));
     console.log(`\ntrained ${result.envSteps} env steps (${result.episodes} games) in ${result.seconds} s on ${result.backend}; whole job ${((performance.now() - started) / 1000).toFixed(0)} s`);
     console.log(`learning curve: ${path.join(result.runDir, 'curve.svg')}`);
     console.log(`model evaluated: ${agentDir}`);
-    console.log(`last checkpoint (resume with game-gym train --resume): ${path.join(result.runDir, 'checkpoint')}`);
+    console.log(`last checkpoint: ${path.join(result.runDir, 'checkpoint')} (continue with: game-gym train --resume ${result.runDir})`);
     console.log(`metrics: ${path.join(result.runDir, 'metrics.jsonl')}`);
   },
 };

@@ -43,7 +43,7 @@ import { startChildServer } from '../../src/server/child.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { ProgressBar, compact } from '../../src/progress.ts';
 import { COLLECT_DEFAULTS, DATA_KEYS, configDifferences, resolveCollectConfig, splitList, type CollectConfig } from './config.ts';
-import { PolicySet, policyIdentity, resolvePolicy, type Decider, type ResolvedPolicy } from './policies.ts';
+import { PolicyError, PolicySet, policyIdentity, resolvePolicy, type Decider, type ResolvedPolicy } from './policies.ts';
 import {
   COLUMNS,
   encodeShard,
@@ -61,12 +61,7 @@ import {
 
 export { COLLECT_DEFAULTS, resolveCollectConfig, type CollectConfig } from './config.ts';
 
-/** A policy broke the rules (an illegal or malformed action): the data would be wrong, so the run stops. */
-export class PolicyError extends GameGymError {
-  constructor(message: string) {
-    super('E_POLICY', message);
-  }
-}
+export { PolicyError };
 
 /** Hooks of `collect`. */
 export interface CollectHooks {
@@ -467,7 +462,7 @@ class SessionWorker {
     );
     if (firstError) throw firstError.error;
     const seats = settled.map((s) => (s as PromiseFulfilledResult<SeatResult>).value).sort((a, b) => a.seat - b.seat);
-    if (new Set(seats.map((s) => s.seat)).size !== seats.length) throw new Error(`Session ${this.index}: two seats got the same player id`);
+    if (new Set(seats.map((s) => s.seat)).size !== seats.length) throw new PolicyError(`Session ${this.index}: two seats got the same player id`);
     return seats;
   }
 
@@ -477,7 +472,7 @@ class SessionWorker {
     let info: StepInfo = first.info;
     const seat = info.playerId;
     const decider = deciders[seat];
-    if (!decider) throw new Error(`Session ${this.index}: player id ${seat} has no policy (${deciders.length} seats)`);
+    if (!decider) throw new PolicyError(`Session ${this.index}: player id ${seat} has no policy (${deciders.length} seats)`);
     const rows: StepRow[] = [];
     // A seat whose game ended before its first turn has no step.
     if (!info.actionMask.includes(1) || info.state?.gameover) return { seat, rows };

@@ -4,11 +4,18 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { botPolicy } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
 import type { BackendName } from '../../src/tf/backend.ts';
 import type { Learner } from '../agent.ts';
 import { BOT_AGENT_KIND, BOT_NAMES, checkpointKind, isBotName, type BotName } from '../bots.ts';
 import { AGENT_NAMES, loadLearner, type AgentName } from '../training/registry.ts';
+
+/** A policy broke the rules (an illegal or malformed action): the data would be wrong, so the run stops. */
+export class PolicyError extends GameGymError {
+  constructor(message: string) {
+    super('E_POLICY', message);
+  }
+}
 
 /** Learners that run on tfjs (their backend must start before they load). */
 const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
@@ -152,7 +159,7 @@ export class BatchedDecider implements Decider {
         batch.map((q) => q.obs),
         batch.map((q) => q.mask),
       );
-      if (decisions.length !== batch.length) throw new Error(`${this.name} returned ${decisions.length} decisions for ${batch.length} observations`);
+      if (decisions.length !== batch.length) throw new PolicyError(`${this.name} returned ${decisions.length} decisions for ${batch.length} observations`);
       batch.forEach((q, k) => q.resolve(decisions[k] as Decision));
     } catch (error) {
       for (const q of batch) q.reject(error);
@@ -170,9 +177,9 @@ export function learnerDecider(learner: Learner, sample: boolean): BatchedDecide
 }
 
 function checkedProbs(name: string, row: unknown): number[] {
-  if (!(Array.isArray(row) || ArrayBuffer.isView(row))) throw new Error(`${name}.probabilities returned ${JSON.stringify(row)} instead of a row of numbers`);
+  if (!(Array.isArray(row) || ArrayBuffer.isView(row))) throw new PolicyError(`${name}.probabilities returned ${JSON.stringify(row)} instead of a row of numbers`);
   const out = Array.from(row as ArrayLike<number>, Number);
-  if (!out.every((p) => Number.isFinite(p))) throw new Error(`${name}.probabilities returned a non-finite probability: ${JSON.stringify(out)}`);
+  if (!out.every((p) => Number.isFinite(p))) throw new PolicyError(`${name}.probabilities returned a non-finite probability: ${JSON.stringify(out)}`);
   return out;
 }
 

@@ -30,6 +30,12 @@ describe('train', () => {
     expect(resolveTrainConfig({}).evalOpponents).toEqual(['random', 'minimax']);
   });
 
+  it('trains on its own seeded embedded server over loopback TCP (embedded-tcp)', async () => {
+    const result = await train({ agent: 'tabular-q', server: 'embedded-tcp', steps: 300, envs: 4, evalEvery: 1000, evalGames: 10, out }, quiet);
+    expect(result.envSteps).toBeGreaterThanOrEqual(300);
+    expect(result.finalEval.map((r) => r.games)).toEqual([10, 10]);
+  }, 60_000);
+
   it('writes config, metrics, curve and checkpoint, and learns with a tiny budget', async () => {
     const result = await train(
       { agent: 'tabular-q', steps: 3000, envs: 8, evalEvery: 1000, evalGames: 50, checkpointEvery: 1000, out, agentConfig: { epsilonDecaySteps: 2000 } },

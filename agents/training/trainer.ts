@@ -9,6 +9,7 @@ import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
+import { GameServer } from '../../src/server/server.ts';
 import { ProgressBar, compact } from '../../src/progress.ts';
 import { initBackend, describeBackend, type BackendName } from '../../src/tf/backend.ts';
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
@@ -203,8 +204,11 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
 
   const pool: Learner[] = [];
   const snapshotDir = path.join(os.tmpdir(), `gsg-pool-${process.pid}-${Date.now()}`);
-  const ownServer = config.server === 'embedded' ? new GameFramework({ seed: config.seed }) : undefined;
-  const envs = makeTrainingEnvs(config, ownServer ?? config.server, agent, pool);
+  // The embedded server is the run's own, seeded like the run, in process or behind a loopback port.
+  const embedded = config.server === 'embedded' || config.server === 'embedded-tcp';
+  const ownServer = embedded ? new GameFramework({ seed: config.seed }) : undefined;
+  const ownTcp = config.server === 'embedded-tcp' ? await GameServer.start({ port: 0, framework: ownServer }) : undefined;
+  const envs = makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool);
   const vector = new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
   const bar = hooks.progress === false ? undefined : new ProgressBar(`${config.game} ${config.agent}`, config.steps);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
@@ -332,6 +336,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     }
   } finally {
     await vector.close();
+    await ownTcp?.close();
     ownServer?.close();
     for (const p of pool) p.dispose();
     await rm(snapshotDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { GameClient, type GameClientOptions } from '../client/client.ts';
-import { IllegalMoveError } from '../protocol/errors.ts';
+import { ClientStateError, IllegalMoveError } from '../protocol/errors.ts';
 import type { GameState, JsonObject } from '../protocol/messages.ts';
 import type { Adapter, SeatInfo } from './adapter.ts';
 
@@ -62,7 +62,7 @@ export class Seat<Obs = unknown, Act = unknown> {
   /** Submits the move for `action`; throws `IllegalMoveError` when the server refuses it. */
   async play(action: Act, signal?: AbortSignal): Promise<void> {
     const state = this.state;
-    if (!state) throw new Error('Seat.play before any state was read');
+    if (!state) throw new ClientStateError('Seat.play before any state was read');
     const move: JsonObject = this.adapter.toMove(action, state, this.info);
     try {
       await this.client.move(move, { signal });
@@ -82,7 +82,7 @@ export class Seat<Obs = unknown, Act = unknown> {
   }
 
   private current(): GameState {
-    if (!this.state) throw new Error('No state read yet');
+    if (!this.state) throw new ClientStateError('No state read yet: join and read a state before asking for an observation or a mask');
     return this.state;
   }
 }

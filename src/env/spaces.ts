@@ -373,7 +373,7 @@ export class Dict implements Space<Record<string, unknown>, Readonly<Record<stri
 
   private child(key: string): Space<unknown> {
     const space = this.spaces[key];
-    if (space === undefined) throw new Error(`Dict has no space ${key}`);
+    if (space === undefined) throw new InvalidOptionError(`Dict has no space ${key}`);
     return space;
   }
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TimeoutError } from '../protocol/errors.ts';
+import { GameGymError, TimeoutError } from '../protocol/errors.ts';
 import type { GameServerOptions } from './server.ts';
 
 /** A game server running in a child process (its own core), for benchmarks and crash tests. */
@@ -54,7 +54,7 @@ export function startChildProcess(entry: string, args: string[], timeoutMs = 15_
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`The child game server exited with code ${code} before listening`));
+      reject(new GameGymError('E_SERVER_START', `The child game server exited with code ${code} before listening`));
     });
   });
 }

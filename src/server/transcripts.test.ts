@@ -14,7 +14,7 @@ interface Entry {
   note?: string;
 }
 
-const transcriptPath = fileURLToPath(new URL('../../../shared/protocol/transcripts.json', import.meta.url));
+const transcriptPath = fileURLToPath(new URL('./fixtures/transcripts.json', import.meta.url));
 const entries: Entry[] = JSON.parse(readFileSync(transcriptPath, 'utf8'));
 
 // Requests the reference recording sent before an earlier-numbered one, or left blocked while later ones went out.
