@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { GameGymError } from '../src/protocol/errors.ts';
 import { benchCommand } from './bench.ts';
 import { collectCommand } from './collect.ts';
 import { evaluateCommand } from './evaluate.ts';
@@ -10,20 +11,58 @@ import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
 import { watchCommand } from './watch.ts';
 
-await yargs(hideBin(process.argv))
-  .scriptName('game-gym')
-  .usage('$0 <command> [options]')
-  .command(serveCommand)
-  .command(trainCommand)
-  .command(evaluateCommand)
-  .command(collectCommand)
-  .command(plotCommand)
-  .command(benchCommand)
-  .command(startCommand)
-  .command(replayCommand)
-  .command(watchCommand)
-  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay or watch (see --help)')
-  .strict()
-  .help()
-  .wrap(Math.min(110, process.stdout.columns ?? 110))
-  .parseAsync();
+/** A mistake in the command line itself: one line and exit code 2, as Unix tools do. */
+class UsageError extends Error {}
+
+const argv = hideBin(process.argv);
+const debug = argv.includes('--debug');
+const command = argv.find((a) => !a.startsWith('-'));
+
+/** The text typed for `--key` (or `--key=...`), to show it back in an error. */
+function typed(key: string): string {
+  const i = argv.findIndex((a) => a === `--${key}` || a.startsWith(`--${key}=`));
+  if (i < 0) return 'a value from the config file';
+  const a = argv[i] as string;
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : (argv[i + 1] ?? 'nothing');
+}
+
+try {
+  await yargs(argv)
+    .scriptName('game-gym')
+    .usage('$0 <command> [options]')
+    .option('debug', { type: 'boolean', default: false, describe: 'Print the stack trace of an error' })
+    .middleware((args) => {
+      // yargs turns a number flag given as text into NaN; say what was typed instead of "got null" later.
+      for (const [key, value] of Object.entries(args)) {
+        if (typeof value === 'number' && Number.isNaN(value) && !/[A-Z]/.test(key)) {
+          throw new UsageError(`Expected --${key} to be a number, got ${typed(key)}`);
+        }
+      }
+    }, true)
+    .command(serveCommand)
+    .command(trainCommand)
+    .command(evaluateCommand)
+    .command(collectCommand)
+    .command(plotCommand)
+    .command(benchCommand)
+    .command(startCommand)
+    .command(replayCommand)
+    .command(watchCommand)
+    .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay or watch')
+    .strict()
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    })
+    .parseAsync();
+} catch (error) {
+  const where = command ? `game-gym ${command}` : 'game-gym';
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const hint = error instanceof UsageError ? ` (see ${where} --help)` : '';
+  const code = error instanceof GameGymError ? ` [${error.code}]` : '';
+  console.error(`${where}: ${message}${code}${hint}`);
+  if (debug && error instanceof Error) console.error(error.stack);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+}
+

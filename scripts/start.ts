@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { evaluatePolicy, type EvaluationResult } from '../agents/training/evaluate.ts';
@@ -6,6 +5,7 @@ import { loadLearner } from '../agents/training/registry.ts';
 import { evaluationTable } from '../agents/training/report.ts';
 import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
 import type { OpponentSpec } from '../src/env/opponents.ts';
+import { readConfigFile } from './config-file.ts';
 import { trainConfigFromArgs } from './train.ts';
 
 interface StartArgs {
@@ -26,7 +26,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .option('steps', { type: 'number', describe: 'Override the env steps of the config' })
       .option('seed', { type: 'number', describe: 'Override the seed of the config' }) as never,
   handler: async (args) => {
-    const file = JSON.parse(readFileSync(args.config, 'utf8')) as Record<string, unknown>;
+    const file = readConfigFile(args.config);
     const config = trainConfigFromArgs({
       'agent-config': '{}',
       'eval-opponents': [],

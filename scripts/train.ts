@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { TRAIN_DEFAULTS, train, type TrainConfig } from '../agents/training/trainer.ts';
 import { AGENT_NAMES } from '../agents/training/registry.ts';
 import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { readConfigFile } from './config-file.ts';
 
 interface TrainArgs {
   game: string;
@@ -87,7 +88,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   describe: 'Train an agent on a server game (async vector env, batched inference, eval, checkpoints, resume)',
   builder: (y) =>
     y
-      .option('config', { type: 'string', describe: 'JSON config file (e.g. experiments/configs/start.json); flags override it', config: true })
+      .option('config', { type: 'string', describe: 'JSON or YAML config file (e.g. experiments/configs/start.json, or a run\'s config.json); flags override it', config: true, configParser: readConfigFile })
       .option('game', { type: 'string', default: d.game, describe: 'Server game' })
       .option('agent', { type: 'string', default: d.agent, choices: AGENT_NAMES, describe: 'Learner' })
       .option('opponent', { type: 'string', default: d.opponent, choices: ['random', 'minimax', 'greedy', 'mix', 'self', 'pool'], describe: 'Other seats: a bot, a mix of bots drawn per game, the learner itself (self) or past snapshots (pool)' })
