@@ -34,7 +34,6 @@ export const startCommand: CommandModule<object, StartArgs> = {
       ...(args.steps ? { steps: args.steps } : {}),
       ...(args.seed !== undefined ? { seed: args.seed } : {}),
     } as never);
-    for (const key of Object.keys(config) as Array<keyof typeof config>) if (config[key] === undefined) delete config[key];
     const started = performance.now();
     const result = await train(config, { progress: true });
     // The agent of the best evaluation during training (fresh games and seeds here), else the last one.

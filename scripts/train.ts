@@ -9,7 +9,7 @@ interface TrainArgs {
   agent: string;
   opponent: string;
   envs: number;
-  steps: number;
+  steps: number | undefined;
   server: string;
   seed: number;
   out: string;
@@ -94,7 +94,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('opponent', { type: 'string', default: d.opponent, choices: ['random', 'minimax', 'greedy', 'mix', 'self', 'pool'], describe: 'Other seats: a bot, a mix of bots drawn per game, the learner itself (self) or past snapshots (pool)' })
       .option('opponent-mix', { type: 'string', default: JSON.stringify(d.opponentMix), describe: '--opponent mix: JSON of bot shares, e.g. \'{"random":0.7,"minimax":0.3}\'' })
       .option('envs', { type: 'number', default: d.envs, describe: 'Parallel sessions' })
-      .option('steps', { type: 'number', default: d.steps, describe: 'Env steps to train for' })
+      .option('steps', { type: 'number', describe: `Env steps to train for (default ${d.steps}); with --resume, the run's new total` })
       .option('server', { type: 'string', default: d.server, describe: 'embedded, embedded-tcp, or host:port of a running server (the reference too)' })
       .option('seed', { type: 'number', default: d.seed, describe: 'Seed of the agent, envs and server' })
       .option('out', { type: 'string', default: d.out, describe: 'Folder for run folders (game__agent__seed__time)' })

@@ -177,6 +177,8 @@ describe('collect', () => {
     const learner = await createLearner('tabular-q', { observationSize: 27, actionCount: 9, numEnvs: 1, seed: 3 });
     await learner.save(path.join(run, 'checkpoint', 'agent'));
     learner.dispose();
+    // As the trainer leaves it: the run's own config.json beside checkpoint/ is not a checkpoint.
+    await writeFile(path.join(run, 'config.json'), JSON.stringify({ game: 'TicTacToe', agent: 'tabular-q', steps: 100 }));
     const out = path.join(root, 'tq');
     const r = await collect(small(out, { episodes: 60, shardEpisodes: 30, policies: [run, 'random'], sample: true }), quiet);
     expect(r.complete).toBe(true);

@@ -7,8 +7,9 @@ import type { Policy } from '../../src/env/policy.ts';
 import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
 import type { BackendName } from '../../src/tf/backend.ts';
 import type { Learner } from '../agent.ts';
-import { BOT_AGENT_KIND, BOT_NAMES, checkpointKind, isBotName, type BotName } from '../bots.ts';
-import { AGENT_NAMES, loadLearner, type AgentName } from '../training/registry.ts';
+import { BOT_AGENT_KIND, BOT_NAMES, isBotName, type BotName } from '../bots.ts';
+import { inspectCheckpoint } from '../tournament/agents.ts';
+import { loadLearner, type AgentName } from '../training/registry.ts';
 
 /** A policy broke the rules (an illegal or malformed action): the data would be wrong, so the run stops. */
 export class PolicyError extends GameGymError {
@@ -56,36 +57,25 @@ export function policyIdentity(p: ResolvedPolicy): string {
 }
 
 /**
- * Resolves a `--policies` entry: a bot name, or a checkpoint folder (the
- * folder with config.json, or a run folder whose checkpoint/agent has it).
- * Bot names win over folders of the same name (write ./random for a folder).
+ * Resolves a `--policies` entry: a bot name, or a checkpoint folder read as
+ * `evaluate` reads it (a run folder is its last checkpoint; its `checkpoint/`,
+ * `best/` or their `agent/` work too). Bot names win over folders of the same
+ * name (write ./random for a folder).
  */
 export async function resolvePolicy(spec: string): Promise<ResolvedPolicy> {
   if (isBotName(spec)) return { spec, kind: 'bot', bot: spec };
-  const base = path.resolve(spec);
-  const candidates = [base, path.join(base, 'checkpoint', 'agent'), path.join(base, 'agent')];
-  const dir = candidates.find((d) => existsSync(path.join(d, 'config.json')) || legacyKind(d) !== undefined);
-  if (!dir) {
-    throw new InvalidOptionError(
-      `Policy ${JSON.stringify(spec)} is neither a bot (${BOT_NAMES.join(', ')}) nor a checkpoint folder: no config.json in ${base} or ${path.join(base, 'checkpoint', 'agent')}`,
-    );
+  if (!existsSync(spec)) {
+    throw new InvalidOptionError(`Policy ${JSON.stringify(spec)} is neither a bot (${BOT_NAMES.join(', ')}) nor a checkpoint folder: no such folder`);
   }
-  const kind = existsSync(path.join(dir, 'config.json')) ? await checkpointKind(dir) : (legacyKind(dir) as AgentName);
+  const info = await inspectCheckpoint(spec);
+  const dir = path.resolve(info.agentDir);
   const fingerprint = await folderFingerprint(dir);
-  if (kind === BOT_AGENT_KIND) {
+  if (info.kind === BOT_AGENT_KIND) {
     const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { bot?: unknown; seed?: unknown };
     if (!isBotName(saved.bot)) throw new InvalidOptionError(`Checkpoint ${dir} names no known bot: ${JSON.stringify(saved.bot)}`);
     return { spec, kind: 'bot', bot: saved.bot, botSeed: typeof saved.seed === 'number' ? saved.seed : 0, dir, fingerprint };
   }
-  if (!(AGENT_NAMES as readonly string[]).includes(kind)) {
-    throw new InvalidOptionError(`Checkpoint ${dir} holds a ${JSON.stringify(kind)} agent; collect knows bots and ${AGENT_NAMES.join(', ')}`);
-  }
-  return { spec, kind: kind as AgentName, dir, fingerprint };
-}
-
-/** The agent of a checkpoint without config.json that names itself by its file instead (PPO writes ppo.json). */
-function legacyKind(dir: string): AgentName | undefined {
-  return AGENT_NAMES.find((name) => existsSync(path.join(dir, `${name}.json`)));
+  return { spec, kind: info.kind as AgentName, dir, fingerprint };
 }
 
 /** SHA-256 over every file of a folder (sorted relative paths and contents). */

@@ -96,9 +96,18 @@ describe('train', () => {
     expect(new Set(steps).size).toBe(steps.length);
     expect(steps.filter((s) => s <= stopped.envSteps).length).toBeGreaterThanOrEqual(1);
     expect(steps.at(-1)).toBeGreaterThan(stopped.envSteps);
-  }, 60_000);
+
+    // A finished run is extended by --steps (the new total), also through its checkpoint/ folder; without it, refused.
+    await expect(train({}, quiet, first.runDir)).rejects.toThrow(/has already trained \d+ of its 4000 env steps: pass --steps/);
+    const extended = await train({ steps: 5000 }, quiet, path.join(first.runDir, 'checkpoint'));
+    expect(extended.envSteps).toBeGreaterThanOrEqual(5000);
+    expect(extended.envSteps).toBeLessThan(5000 + 8);
+    expect(JSON.parse(await readFile(path.join(first.runDir, 'config.json'), 'utf8')).steps).toBe(5000);
+    const finals = metrics(await readFile(path.join(first.runDir, 'metrics.jsonl'), 'utf8')).filter((r) => r.type === 'eval' && r.opponent === 'random');
+    expect(new Set(finals.map((r) => r.step)).size).toBe(finals.length);
+  }, 90_000);
 
   it('refuses to resume a folder without a checkpoint', async () => {
-    await expect(train({}, quiet, out)).rejects.toThrow();
+    await expect(train({}, quiet, out)).rejects.toThrow(/Nothing to resume in .*: expected a run folder with config.json and checkpoint\/trainer.json/);
   });
 });

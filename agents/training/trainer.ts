@@ -93,7 +93,9 @@ export const TRAIN_DEFAULTS: TrainConfig = {
 export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   const unknown = Object.keys(partial).filter((k) => !(k in TRAIN_DEFAULTS));
   if (unknown.length) throw new InvalidOptionError(`Unknown training option(s): ${unknown.join(', ')}`);
-  const c: TrainConfig = { ...TRAIN_DEFAULTS, ...partial };
+  // Keys left undefined (flags not given) take their defaults.
+  const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
+  const c: TrainConfig = { ...TRAIN_DEFAULTS, ...given };
   if (c.evalOpponents.length === 0) c.evalOpponents = c.game === 'TicTacToe' ? ['random', 'minimax'] : ['random'];
   const positiveInt = (key: keyof TrainConfig): void => {
     const v = c[key];
@@ -169,13 +171,24 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   let runDir: string;
   let state: TrainerState;
   if (resumeDir) {
-    runDir = resumeDir;
-    config = resolveTrainConfig(JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8')) as Partial<TrainConfig>);
-    if (!existsSync(path.join(runDir, 'checkpoint', 'trainer.json'))) {
-      throw new InvalidOptionError(`Nothing to resume in ${runDir}: no checkpoint/trainer.json`);
+    // The run folder, or its checkpoint/ (the path a run prints).
+    runDir = path.basename(path.resolve(resumeDir)) === 'checkpoint' ? path.dirname(path.resolve(resumeDir)) : resumeDir;
+    if (!existsSync(path.join(runDir, 'config.json')) || !existsSync(path.join(runDir, 'checkpoint', 'trainer.json'))) {
+      throw new InvalidOptionError(`Nothing to resume in ${resumeDir}: expected a run folder with config.json and checkpoint/trainer.json`);
     }
+    config = resolveTrainConfig(JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8')) as Partial<TrainConfig>);
     state = JSON.parse(await readFile(path.join(runDir, 'checkpoint', 'trainer.json'), 'utf8')) as TrainerState;
+    // --steps on a resume is the run's new total.
+    if (partial.steps !== undefined && partial.steps !== config.steps) {
+      config = resolveTrainConfig({ ...config, steps: partial.steps });
+      await writeFile(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    }
+    if (state.envSteps >= config.steps) {
+      throw new InvalidOptionError(`The run in ${runDir} has already trained ${state.envSteps} of its ${config.steps} env steps: pass --steps with a larger total to extend it`);
+    }
     await truncateMetrics(path.join(runDir, 'metrics.jsonl'), state.envSteps);
+    // An extended run was evaluated at its old end already: the next evaluation comes later.
+    while (state.nextEval <= state.envSteps) state.nextEval += config.evalEvery;
   } else {
     config = resolveTrainConfig(partial);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
