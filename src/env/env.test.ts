@@ -401,11 +401,17 @@ describe('a stuck multiplayer Yahtzee game', () => {
 });
 
 describe('the hot path of step', () => {
-  it('observations stay the caller\'s: 600 steps keep their own arrays (beyond a shared block)', async () => {
-    const server = new GameFramework({ seed: 3 });
+  /** A TicTacToe env vs the random bot on its own embedded server, closed after the test. */
+  function inProcessEnv(seed: number): TttEnv {
+    const server = new GameFramework({ seed });
     cleanups.push(() => server.close());
-    const env = makeEnv('TicTacToe', { server, seed: 3 });
+    const env = makeEnv('TicTacToe', { server, seed });
     cleanups.push(() => env.close());
+    return env;
+  }
+
+  it('observations stay the caller\'s: 600 steps keep their own arrays (beyond a shared block)', async () => {
+    const env = inProcessEnv(3);
     const rng = new SeededRng('keep');
     const kept: Array<{ obs: Float32Array; copy: number[]; mask: Uint8Array; maskCopy: number[] }> = [];
     let { observation, info } = await env.reset({ seed: 3 });
@@ -421,10 +427,7 @@ describe('the hot path of step', () => {
   });
 
   it('waits for the turn without a new AbortController per step', async () => {
-    const server = new GameFramework({ seed: 4 });
-    cleanups.push(() => server.close());
-    const env = makeEnv('TicTacToe', { server, seed: 4 });
-    cleanups.push(() => env.close());
+    const env = inProcessEnv(4);
     const rng = new SeededRng('signals');
     let { info } = await env.reset({ seed: 4 });
     const Original = globalThis.AbortController;
