@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runProtocolBench } from './bench.ts';
+import { runEnvBench } from './env-bench.ts';
 import { measureTcpCeiling } from './tcp-ceiling.ts';
 
 describe('bench', () => {
@@ -22,5 +23,15 @@ describe('bench', () => {
       // seconds is rounded to 10 ms in the row
       expect(Math.abs(r.requestsPerSecond - r.requests / r.seconds)).toBeLessThan(0.03 * r.requestsPerSecond + 1);
     }
+  });
+
+  it('env suite: steps per second of wall and of this process\'s CPU time', { timeout: 30_000 }, async () => {
+    const [row] = await runEnvBench({ transports: ['in-process'], envs: [4], seconds: 0.3, seed: 1 });
+    expect(row?.steps).toBeGreaterThan(100);
+    expect(row?.episodes).toBeGreaterThan(10);
+    expect(row?.cpuSeconds).toBeGreaterThan(0);
+    // Stepping in process uses this process's CPU: its time is at most a core per wall second, plus GC threads.
+    expect(row?.stepsPerCpuSecond).toBeGreaterThanOrEqual(row!.stepsPerSecond * 0.4);
+    expect(Math.abs(row!.stepsPerCpuSecond - row!.steps / row!.cpuSeconds)).toBeLessThan(0.03 * row!.stepsPerCpuSecond + 1);
   });
 });

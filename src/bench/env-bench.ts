@@ -26,6 +26,10 @@ export interface EnvBenchRow {
   steps: number;
   episodes: number;
   stepsPerSecond: number;
+  /** CPU time of this process while measuring (over TCP the server's, in its child process, is not in it). */
+  cpuSeconds: number;
+  /** Steps per second of this process's CPU time: steadier than wall time when others share the machine. */
+  stepsPerCpuSecond: number;
 }
 
 /**
@@ -51,6 +55,7 @@ export async function runEnvBench(options: EnvBenchOptions): Promise<EnvBenchRow
       let steps = 0;
       let episodes = 0;
       const started = performance.now();
+      const cpuStart = process.cpuUsage();
       const deadline = started + options.seconds * 1000;
       vector.asyncReset({ seed: options.seed });
       while (performance.now() < deadline) {
@@ -66,6 +71,8 @@ export async function runEnvBench(options: EnvBenchOptions): Promise<EnvBenchRow
         vector.send(actions, batch.envIds);
       }
       const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuStart);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       while (true) {
         try {
           await vector.recv({ timeoutMs: 5000 });
@@ -74,7 +81,7 @@ export async function runEnvBench(options: EnvBenchOptions): Promise<EnvBenchRow
         }
       }
       await vector.close();
-      rows.push({ game, transport, envs, seconds: Math.round(seconds * 100) / 100, steps, episodes, stepsPerSecond: Math.round(steps / seconds) });
+      rows.push({ game, transport, envs, seconds: Math.round(seconds * 100) / 100, steps, episodes, stepsPerSecond: Math.round(steps / seconds), cpuSeconds: Math.round(cpuSeconds * 100) / 100, stepsPerCpuSecond: Math.round(steps / cpuSeconds) });
     } finally {
       if (child) await child.stop();
       if (server instanceof GameFramework) server.close();

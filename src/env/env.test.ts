@@ -400,6 +400,58 @@ describe('a stuck multiplayer Yahtzee game', () => {
   });
 });
 
+describe('the hot path of step', () => {
+  /** A TicTacToe env vs the random bot on its own embedded server, closed after the test. */
+  function inProcessEnv(seed: number): TttEnv {
+    const server = new GameFramework({ seed });
+    cleanups.push(() => server.close());
+    const env = makeEnv('TicTacToe', { server, seed });
+    cleanups.push(() => env.close());
+    return env;
+  }
+
+  it('observations stay the caller\'s: 600 steps keep their own arrays (beyond a shared block)', async () => {
+    const env = inProcessEnv(3);
+    const rng = new SeededRng('keep');
+    const kept: Array<{ obs: Float32Array; copy: number[]; mask: Uint8Array; maskCopy: number[] }> = [];
+    let { observation, info } = await env.reset({ seed: 3 });
+    while (kept.length < 600) {
+      kept.push({ obs: observation, copy: [...observation], mask: info.actionMask, maskCopy: [...info.actionMask] });
+      const r = await env.step(randomLegal(info.actionMask, rng));
+      ({ observation, info } = r.terminated || r.truncated ? await env.reset() : r);
+    }
+    for (const k of kept) {
+      expect([...k.obs]).toEqual(k.copy);
+      expect([...k.mask]).toEqual(k.maskCopy);
+    }
+  });
+
+  it('waits for the turn without a new AbortController per step', async () => {
+    const env = inProcessEnv(4);
+    const rng = new SeededRng('signals');
+    let { info } = await env.reset({ seed: 4 });
+    const Original = globalThis.AbortController;
+    let created = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        created++;
+      }
+    };
+    let steps = 0;
+    try {
+      for (; steps < 200; steps++) {
+        const r = await env.step(randomLegal(info.actionMask, rng));
+        ({ info } = r.terminated || r.truncated ? await env.reset() : r);
+      }
+    } finally {
+      globalThis.AbortController = Original;
+    }
+    expect(steps).toBe(200);
+    expect(created).toBe(0);
+  });
+});
+
 describe('order of calls, options, truncation, close', () => {
   it('step before reset and after the end throws ClientStateError; so do both after close', async () => {
     const env = makeEnv('TicTacToe', { server: new GameFramework({ seed: 12 }), seed: 1 });

@@ -138,7 +138,14 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   private needsReset = true;
   /** Set when a bot finds the game stuck; aborts the env's wait for its turn. */
   private stuck = false;
-  private waiting: AbortController | undefined;
+  /**
+   * Aborts the wait for this seat's turn (close, or a bot found the game stuck). One controller
+   * serves every wait until it fires: a new AbortSignal per step was a tenth of a step's time.
+   */
+  private waitAbort = new AbortController();
+  /** The action mask of the state the last wait returned (computed once per step), and that state. */
+  private lastMask: Uint8Array | undefined;
+  private lastMaskState: GameState | undefined;
   /** Aborted by close(): ends whatever the env still waits for. */
   private readonly lifetime = new AbortController();
   private lost = false;
@@ -288,27 +295,26 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
 
   /** Waits for this seat's turn; a game that leaves it no legal move, or that a bot found stuck, throws GameStuckError. */
   private async waitTurn(seat: Seat<Obs, Act>): Promise<GameState> {
-    const controller = new AbortController();
-    this.waiting = controller;
+    if (this.stuck || this.closed) this.waitAbort.abort();
+    else if (this.waitAbort.signal.aborted) this.waitAbort = new AbortController();
+    this.lastMaskState = undefined;
     let state: GameState;
     try {
-      if (this.stuck) controller.abort();
-      if (this.closed) controller.abort();
-      // One signal per wait: close() aborts the wait in progress (AbortSignal.any per wait costs more).
-      state = await seat.waitTurn(controller.signal);
+      state = await seat.waitTurn(this.waitAbort.signal);
     } catch (error) {
       if (this.stuck && error instanceof AbortError) {
         throw new GameStuckError(`${this.game}: another seat has no legal move on its turn, so the game cannot end`);
       }
       throw error;
-    } finally {
-      this.waiting = undefined;
     }
+    if (state.gameover) return state;
+    const mask = this.adapter.actionMask(state, seat.info);
     // An empty mask (a raw adapter's JSON actions) says nothing about legal moves.
-    const mask = state.gameover ? undefined : this.adapter.actionMask(state, seat.info);
-    if (mask && mask.length > 0 && !mask.includes(1)) {
+    if (mask.length > 0 && !mask.includes(1)) {
       throw new GameStuckError(`${this.game}: this seat has no legal move on its turn, so the game cannot end`);
     }
+    this.lastMask = mask;
+    this.lastMaskState = state;
     return state;
   }
 
@@ -334,7 +340,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     if (this.closed) return;
     this.closed = true;
     this.lifetime.abort();
-    this.waiting?.abort();
+    this.waitAbort.abort();
     await Promise.all(this.opponents.map((o) => o.close()));
     this.opponents = [];
   }
@@ -362,7 +368,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
         const bot = new OpponentSeat(this.factory as AdapterFactory<any, number>, choose, { ...common, name: `bot-${i + 1}-${name}` }, seed);
         bot.onStuck = () => {
           this.stuck = true;
-          this.waiting?.abort();
+          this.waitAbort.abort();
         };
         this.opponents.push(bot);
       }
@@ -381,7 +387,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   private info(state: GameState): StepInfo {
     const seat = this.seat as Seat<Obs, Act>;
     return {
-      actionMask: state.gameover ? new Uint8Array(this.maskSize()) : this.adapter.actionMask(state, seat.info),
+      actionMask: state.gameover ? new Uint8Array(this.maskSize()) : state === this.lastMaskState ? (this.lastMask as Uint8Array) : this.adapter.actionMask(state, seat.info),
       playerId: seat.info.playerId,
       currentPlayers: state.current,
       state,

@@ -61,6 +61,8 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
   private readonly needsReset: boolean[];
   private readonly ready: Array<Ready<Obs> | { envId: number; error: unknown }> = [];
   private inFlight = 0;
+  /** Entries of `ready` that are errors. */
+  private failures = 0;
   private wake: (() => void) | undefined;
   private closed = false;
 
@@ -153,23 +155,34 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
     if (options.signal?.aborted) {
       throw new AbortError(`Aborted before waiting for ${want} env(s); ${this.ready.length} ready`, { cause: options.signal.reason });
     }
-    if (this.ready.length < want && !this.ready.some((r) => 'error' in r)) await this.waitFor(want, options);
-    const failedAt = this.ready.findIndex((r) => 'error' in r);
-    if (failedAt >= 0) {
+    if (this.ready.length < want && this.failures === 0) await this.waitFor(want, options);
+    if (this.failures > 0) {
       // The other results stay queued, so nothing is lost; the caller learns which env failed.
+      const failedAt = this.ready.findIndex((r) => 'error' in r);
       const [failed] = this.ready.splice(failedAt, 1) as Array<{ envId: number; error: unknown }>;
+      this.failures--;
       throw new VectorEnvError((failed as { envId: number }).envId, (failed as { error: unknown }).error);
     }
-    const taken = this.ready.splice(0, want);
-    const ok = taken as Array<Ready<Obs>>;
-    return {
-      envIds: ok.map((r) => r.envId),
-      observations: ok.map((r) => r.observation),
-      rewards: Float32Array.from(ok.map((r) => r.reward)),
-      terminated: Uint8Array.from(ok.map((r) => (r.terminated ? 1 : 0))),
-      truncated: Uint8Array.from(ok.map((r) => (r.truncated ? 1 : 0))),
-      infos: ok.map((r) => r.info),
+    const taken = this.ready.splice(0, want) as Array<Ready<Obs>>;
+    // One pass, no per-field closures: recv runs once per batch of every training loop.
+    const batch: VectorBatch<Obs> = {
+      envIds: new Array<number>(want),
+      observations: new Array<Obs>(want),
+      rewards: new Float32Array(want),
+      terminated: new Uint8Array(want),
+      truncated: new Uint8Array(want),
+      infos: new Array<StepInfo>(want),
     };
+    for (let k = 0; k < want; k++) {
+      const r = taken[k] as Ready<Obs>;
+      batch.envIds[k] = r.envId;
+      batch.observations[k] = r.observation;
+      batch.rewards[k] = r.reward;
+      batch.terminated[k] = r.terminated ? 1 : 0;
+      batch.truncated[k] = r.truncated ? 1 : 0;
+      batch.infos[k] = r.info;
+    }
+    return batch;
   }
 
   /** Lock-step: steps every env and returns the results in env order. */
@@ -217,6 +230,7 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
     } catch (error) {
       this.needsReset[id] = true;
       this.ready.push({ envId: id, error });
+      this.failures++;
     } finally {
       this.busy[id] = false;
       this.inFlight--;
@@ -252,7 +266,7 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
         if (this.closed) {
           done();
           reject(new ClientStateError('The vector env was closed while recv() waited'));
-        } else if (this.ready.length >= want || this.ready.some((r) => 'error' in r)) {
+        } else if (this.ready.length >= want || this.failures > 0) {
           done();
           resolve();
         }

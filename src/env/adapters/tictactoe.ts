@@ -1,5 +1,6 @@
 import type { GameState, JsonObject } from '../../protocol/messages.ts';
 import type { Adapter, EpisodeOutcome, SeatInfo, Symmetry } from '../adapter.ts';
+import { FloatSlab } from '../slab.ts';
 import { Box, Discrete } from '../spaces.ts';
 
 const ROTATE = [2, 5, 8, 1, 4, 7, 0, 3, 6]; // cell c of a quarter turn clockwise goes to ROTATE[c]
@@ -8,6 +9,7 @@ const compose = (p: number[], q: number[]): number[] => p.map((to) => q[to] as n
 const IDENTITY = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 const ROTATIONS = [IDENTITY, ROTATE, compose(ROTATE, ROTATE), compose(compose(ROTATE, ROTATE), ROTATE)];
 const BOARD_SYMMETRIES = [...ROTATIONS, ...ROTATIONS.map((r) => compose(r, MIRROR))];
+const observations = new FloatSlab(27);
 
 /**
  * TicTacToe for one seat: the board from the seat's own perspective as three
@@ -32,7 +34,7 @@ export class TicTacToeAdapter implements Adapter<Float32Array, number> {
 
   observe(state: GameState, seat: SeatInfo): Float32Array {
     const board = state.board as number[];
-    const obs = new Float32Array(27);
+    const obs = observations.next();
     for (let i = 0; i < 9; i++) {
       const v = board[i];
       obs[(v === -1 ? 18 : v === seat.playerId ? 0 : 9) + i] = 1;
