@@ -9,6 +9,7 @@ import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
 import { watchCommand } from './watch.ts';
+import { workerCommand } from './worker.ts';
 
 await yargs(hideBin(process.argv))
   .scriptName('game-gym')
@@ -22,7 +23,8 @@ await yargs(hideBin(process.argv))
   .command(startCommand)
   .command(replayCommand)
   .command(watchCommand)
-  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay or watch (see --help)')
+  .command(workerCommand)
+  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay, watch or worker (see --help)')
   .strict()
   .help()
   .wrap(Math.min(110, process.stdout.columns ?? 110))
