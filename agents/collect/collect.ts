@@ -652,7 +652,13 @@ export async function measureCollection(options: CollectionBenchOptions): Promis
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gsg-collect-bench-'));
   const child = server === 'child' ? await startChildServer({ seed, maxConnections: 65_536 }) : undefined;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.seconds * 1000);
+  let timer: NodeJS.Timeout | undefined;
+  // The clock starts once the runner is ready: loading policies and starting actor processes is not play.
+  const runner: CollectHooks['runner'] = async (c, r, l) => {
+    const ready = await (options.runner ?? localShardRunner)(c, r, l);
+    timer = setTimeout(() => controller.abort(), options.seconds * 1000);
+    return ready;
+  };
   try {
     const r = await collect(
       {
@@ -666,7 +672,7 @@ export async function measureCollection(options: CollectionBenchOptions): Promis
         out: dir,
         seed,
       },
-      { log: () => {}, progress: false, signal: controller.signal, runner: options.runner },
+      { log: () => {}, progress: false, signal: controller.signal, runner },
     );
     return {
       game: options.game ?? COLLECT_DEFAULTS.game,

@@ -39,6 +39,9 @@ async function playShard(shard: number): Promise<void> {
   send(entry ? { type: 'shard', entry } : { type: 'stopped', shard });
 }
 
+// An actor whose parent is gone (killed, crashed) has no one to report to.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (message: ActorRequest) => {
   const work = async (): Promise<void> => {
     if (message.type === 'open') {
@@ -51,7 +54,7 @@ process.on('message', (message: ActorRequest) => {
       stop.abort();
     } else if (message.type === 'close') {
       await player?.close();
-      process.disconnect();
+      process.exit(0);
     }
   };
   work().catch(fail);
