@@ -6,6 +6,7 @@ import { writeBenchRecord } from '../src/bench/results.ts';
 import { measureTrainingThroughput } from '../agents/training/throughput.ts';
 import { AGENT_NAMES } from '../agents/training/registry.ts';
 import { measureCollection } from '../agents/collect/collect.ts';
+import { actorShardRunner } from '../agents/distributed/actors.ts';
 
 interface BenchArgs {
   suite: string[];
@@ -14,6 +15,7 @@ interface BenchArgs {
   envs: number[];
   'train-steps': number;
   'collect-sessions': number[];
+  actors: number[];
   concurrency: number;
   warmup: number;
   seconds: number;
@@ -29,10 +31,11 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'Measure protocol moves/s and latency (random TicTacToe) and env steps/s, over TCP and in process',
   builder: (y) =>
     y
-      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'collect', 'tcp-ceiling'], describe: 'What to measure (train: env steps/s while learning, per agent; collect: self-play collection steps/s; tcp-ceiling: requests/s of one connection per request, bare node:net server vs the game server)' })
+      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'collect', 'collect-actors', 'tcp-ceiling'], describe: 'What to measure (train: env steps/s while learning, per agent; collect: self-play collection steps/s; collect-actors: collection steps/s in N actor processes, 0 = in process; tcp-ceiling: requests/s of one connection per request, bare node:net server vs the game server)' })
       .option('warmup', { type: 'number', default: 1, describe: 'protocol suite: seconds of play before each measurement (JIT warm-up), not counted' })
       .option('concurrency', { type: 'number', default: 32, describe: 'tcp-ceiling suite: requests in flight at once' })
       .option('collect-sessions', { type: 'array', number: true, default: [1, 16, 64, 256], describe: 'collect suite: sessions to measure' })
+      .option('actors', { type: 'array', number: true, default: [0, 1, 2, 4], describe: 'collect-actors suite: actor processes to measure (0 = in this process), 64 sessions each' })
       .option('train-steps', { type: 'number', default: 20000, describe: 'train suite: env steps per agent and transport' })
       .option('transport', { type: 'array', string: true, default: ['tcp', 'in-process'], choices: ['tcp', 'in-process'], describe: 'Transports to measure' })
       .option('sessions', { type: 'array', number: true, default: [1, 16, 64], describe: 'protocol suite: parallel sessions to measure' })
@@ -115,6 +118,15 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         }
       }
       await record('collect-throughput', rows);
+    }
+    if (args.suite.includes('collect-actors')) {
+      const rows = [];
+      for (const actors of args.actors) {
+        console.error(`collect-actors: ${actors} actor(s), 64 sessions each, ${args.seconds} s ...`);
+        const runner = actors > 0 ? actorShardRunner(actors) : undefined;
+        rows.push({ actors, ...(await measureCollection({ sessions: 64, seconds: args.seconds, seed: args.seed, runner })) });
+      }
+      await record('collect-actors-throughput', rows);
     }
   },
 };

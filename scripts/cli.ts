@@ -10,6 +10,7 @@ import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
 import { watchCommand } from './watch.ts';
+import { workerCommand } from './worker.ts';
 
 /** A mistake in the command line itself: one line and exit code 2, as Unix tools do. */
 class UsageError extends Error {}
@@ -48,7 +49,8 @@ try {
     .command(startCommand)
     .command(replayCommand)
     .command(watchCommand)
-    .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay or watch')
+    .command(workerCommand)
+    .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay, watch or worker')
     .strict()
     .help()
     .wrap(Math.min(110, process.stdout.columns ?? 110))

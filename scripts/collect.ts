@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { COLLECT_DEFAULTS, COLLECT_FORMATS, splitList, type CollectConfig } from '../agents/collect/config.ts';
 import { collect } from '../agents/collect/collect.ts';
 import { GameGymError } from '../src/protocol/errors.ts';
+import { distributedRunner } from '../agents/distributed/options.ts';
 
 interface CollectArgs {
   game: string;
@@ -21,6 +22,10 @@ interface CollectArgs {
   record: string | undefined;
   resume: boolean;
   progress: boolean;
+  actors: number;
+  queue: string | undefined;
+  'queue-name': string;
+  'queue-timeout': number;
 }
 
 /** Builds the collect config from parsed flags. */
@@ -66,7 +71,11 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
       .option('record', { type: 'string', describe: 'Record the protocol traffic of every session to this file (serve it with game-gym replay)' })
       .option('backend', { type: 'string', default: d.backend, choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for dqn/ppo checkpoints' })
       .option('resume', { type: 'boolean', default: false, describe: 'Continue the collection in --out (after a crash or Ctrl-C); the flags must match its config' })
-      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' }) as never,
+      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' })
+      .option('actors', { type: 'number', default: 0, describe: 'Play the shards in N actor processes (0: in this process)' })
+      .option('queue', { type: 'string', describe: 'Submit one job per shard to Redis (redis://HOST:PORT) for `game-gym worker`s; --out must be on a shared file system' })
+      .option('queue-name', { type: 'string', default: 'game-gym', describe: 'Queue name for --queue' })
+      .option('queue-timeout', { type: 'number', default: 60, describe: 'Seconds Redis may not answer before the run stops (continue with --resume)' }) as never,
   handler: async (args) => {
     // The first Ctrl-C stops after the episodes being played (the incomplete shard is played again on --resume); a second one quits.
     const stop = new AbortController();
@@ -76,7 +85,8 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
       process.once('SIGINT', () => process.exit(130));
     });
     try {
-      const result = await collect(collectConfigFromArgs(args), { progress: args.progress, signal: stop.signal, resume: args.resume });
+      const runner = distributedRunner({ actors: args.actors, queue: args.queue, queueName: args['queue-name'], queueTimeoutSeconds: args['queue-timeout'] });
+      const result = await collect(collectConfigFromArgs(args), { progress: args.progress, signal: stop.signal, resume: args.resume, runner });
       await closeRecordings();
       if (!result.complete) process.exitCode = 130;
     } catch (error) {

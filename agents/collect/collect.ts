@@ -56,6 +56,7 @@ import {
   writeFileDurable,
   writeManifest,
   type Manifest,
+  type ShardEntry,
   type StepRow,
 } from './shards.ts';
 
@@ -73,6 +74,26 @@ export interface CollectHooks {
   signal?: AbortSignal;
   /** Continue the collection in `out` (its config must match). Without it, an `out` that holds a manifest is refused. */
   resume?: boolean;
+  /** Who plays the shards: default, this process (`localShardRunner`); see agents/distributed for actor processes and Redis jobs. */
+  runner?: (config: CollectConfig, resolved: ResolvedPolicy[], log: (line: string) => void) => Promise<ShardRunner>;
+}
+
+/** Where the shards still missing get played. */
+export interface ShardRunnerHooks {
+  /** Called as episodes are played, with the episodes and steps since the last call. */
+  onPlayed: (episodes: number, steps: number) => void;
+  /** Called once per shard written into `out` (in any order); the collection lists it in the manifest. */
+  onShard: (entry: ShardEntry) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** Plays shards and writes each into the collection's folder (see `ShardPlayer.play`). */
+export interface ShardRunner {
+  /** Plays shards `from` .. `to - 1`; resolves true when every one is written, false when `hooks.signal` stopped it first. */
+  run(from: number, to: number, hooks: ShardRunnerHooks): Promise<boolean>;
+  /** Mean observations per batched learner call (null without learners or when unknown). */
+  meanBatch(): number | null;
+  close(): Promise<void>;
 }
 
 /** What a collection run reports. */
@@ -212,54 +233,53 @@ async function collectLocked(config: CollectConfig, resolved: ResolvedPolicy[], 
   const seconds = (): number => (performance.now() - started) / 1000;
   const written = { episodes: 0, steps: 0, shards: 0, bytes: 0 };
   const played = { episodes: 0, steps: 0 };
-  let policies: PolicySet | undefined;
-  const workers: SessionWorker[] = [];
+  let runner: ShardRunner | undefined;
   let stoppedEarly = false;
 
   if (manifest.status !== 'complete') {
-    policies = await PolicySet.load(resolved, { sample: config.sample, backend: config.backend, log });
+    runner = await (hooks.runner ?? localShardRunner)(config, resolved, log);
     started = performance.now(); // rates count play and writing, not loading the policies
-    const nonce = randomBytes(4).toString('hex');
-    for (let j = 0; j < config.sessions; j++) {
-      workers.push(new SessionWorker(config, j, config.servers[j % config.servers.length] as string, nonce));
-    }
     const remaining = config.episodes - startShard * config.shardEpisodes;
     const bar = hooks.progress === false ? undefined : new ProgressBar(`collect ${config.game} episodes`, remaining);
-    const fields = (shard: number): Record<string, string> => ({ 'steps/s': compact(played.steps / Math.max(seconds(), 1e-9)), shard: `${shard + 1}/${totalShards}` });
-    try {
-      for (let shard = startShard; shard < totalShards; shard++) {
-        const count = Math.min(config.shardEpisodes, config.episodes - shard * config.shardEpisodes);
-        const episodes = await playShard(config, policies, workers, shard, count, hooks.signal, (rows) => {
-          played.episodes++;
-          played.steps += rows;
-          bar?.update(played.episodes, fields(shard));
-        });
-        if (!episodes) {
-          stoppedEarly = true;
-          break;
+    const fields = (): Record<string, string> => ({
+      'steps/s': compact(played.steps / Math.max(seconds(), 1e-9)),
+      shard: `${Math.min(manifest.shards.length + 1, totalShards)}/${totalShards}`,
+    });
+    // Shards may finish in any order (actors, jobs): the manifest lists the complete ones from 0 on, without gaps.
+    const finished = new Map<number, ShardEntry>();
+    let writing = Promise.resolve();
+    const onShard = (entry: ShardEntry): Promise<void> => {
+      writing = writing.then(async () => {
+        const m = manifest as Manifest;
+        finished.set(entry.index, entry);
+        for (let next = finished.get(m.shards.length); next; next = finished.get(m.shards.length)) {
+          m.shards.push(next);
+          finished.delete(next.index);
         }
-        const rows = episodes.flat();
-        const firstId = shard * config.shardEpisodes;
-        const file = shardFileName(shard, config.format);
-        const data = encodeShard(config.format, rows, {
-          'game_gym.game': config.game,
-          'game_gym.shard': String(shard),
-          'game_gym.first_episode_id': String(firstId),
-          'game_gym.episodes': String(count),
-        });
-        await writeFileDurable(path.join(out, file), data);
-        manifest.shards.push({ index: shard, file, first_episode_id: firstId, episodes: count, steps: rows.length, bytes: data.byteLength, sha256: sha256(data), seed: `${config.seed}/shard-${shard}` });
-        if (manifest.shards.length === totalShards) manifest.status = 'complete';
-        await writeManifest(out, manifest);
-        written.episodes += count;
-        written.steps += rows.length;
+        if (m.shards.length === totalShards) m.status = 'complete';
+        await writeManifest(out, m);
+        written.episodes += entry.episodes;
+        written.steps += entry.steps;
         written.shards++;
-        written.bytes += data.byteLength;
-      }
-      bar?.finish(played.episodes, fields(Math.min(manifest.shards.length, totalShards - 1)));
+        written.bytes += entry.bytes;
+      });
+      return writing;
+    };
+    try {
+      const done = await runner.run(startShard, totalShards, {
+        onPlayed: (episodes, steps) => {
+          played.episodes += episodes;
+          played.steps += steps;
+          bar?.update(played.episodes, fields());
+        },
+        onShard,
+        signal: hooks.signal,
+      });
+      await writing;
+      stoppedEarly = !done;
+      bar?.finish(played.episodes, fields());
     } finally {
-      await Promise.all(workers.map((w) => w.close()));
-      policies.dispose();
+      await runner.close();
     }
   }
 
@@ -278,9 +298,9 @@ async function collectLocked(config: CollectConfig, resolved: ResolvedPolicy[], 
     played,
     stepsPerSecond: Math.round(played.steps / Math.max(s, 1e-9)),
     episodesPerSecond: Math.round(played.episodes / Math.max(s, 1e-9)),
-    meanBatch: policies?.meanBatch() ?? null,
+    meanBatch: runner?.meanBatch() ?? null,
   };
-  if (stoppedEarly) log(`stopped: the incomplete shard ${manifest.shards.length} was not written; continue with --resume`);
+  if (stoppedEarly) log(`stopped: shard ${manifest.shards.length} and later ones are not listed; continue with --resume`);
   if (startShard === totalShards) log(`${out} is already complete`);
   log(summaryLine(result));
   return result;
@@ -299,6 +319,78 @@ function formatBytes(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} MB`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
   return `${n} B`;
+}
+
+/**
+ * Plays whole shards in this process: the policies (loaded once) and one
+ * `SessionWorker` per session. What actor processes and queue workers run too.
+ */
+export class ShardPlayer {
+  readonly config: CollectConfig;
+  private readonly policies: PolicySet;
+  private readonly workers: SessionWorker[];
+
+  private constructor(config: CollectConfig, policies: PolicySet) {
+    this.config = config;
+    this.policies = policies;
+    const nonce = randomBytes(4).toString('hex');
+    this.workers = Array.from({ length: config.sessions }, (_, j) => new SessionWorker(config, j, config.servers[j % config.servers.length] as string, nonce));
+  }
+
+  /** Loads the policies of a resolved config. */
+  static async open(config: CollectConfig, resolved: ResolvedPolicy[], log?: (line: string) => void): Promise<ShardPlayer> {
+    return new ShardPlayer(config, await PolicySet.load(resolved, { sample: config.sample, backend: config.backend, log }));
+  }
+
+  /**
+   * Plays shard `shard` and writes it into `config.out` (temporary file,
+   * fsync, rename: playing a shard twice leaves one whole file with the same
+   * episode ids). Resolves with its manifest entry, or null when `signal`
+   * stopped it first (nothing written).
+   */
+  async play(shard: number, signal: AbortSignal | undefined, onEpisode: (steps: number) => void): Promise<ShardEntry | null> {
+    const config = this.config;
+    const count = Math.min(config.shardEpisodes, config.episodes - shard * config.shardEpisodes);
+    const episodes = await playShard(config, this.policies, this.workers, shard, count, signal, onEpisode);
+    if (!episodes) return null;
+    const rows = episodes.flat();
+    const firstId = shard * config.shardEpisodes;
+    const file = shardFileName(shard, config.format);
+    const data = encodeShard(config.format, rows, {
+      'game_gym.game': config.game,
+      'game_gym.shard': String(shard),
+      'game_gym.first_episode_id': String(firstId),
+      'game_gym.episodes': String(count),
+    });
+    await writeFileDurable(path.join(config.out, file), data);
+    return { index: shard, file, first_episode_id: firstId, episodes: count, steps: rows.length, bytes: data.byteLength, sha256: sha256(data), seed: `${config.seed}/shard-${shard}` };
+  }
+
+  meanBatch(): number | null {
+    return this.policies.meanBatch();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    this.policies.dispose();
+  }
+}
+
+/** The default runner: plays the shards one after another in this process. */
+export async function localShardRunner(config: CollectConfig, resolved: ResolvedPolicy[], log: (line: string) => void): Promise<ShardRunner> {
+  const player = await ShardPlayer.open(config, resolved, log);
+  return {
+    async run(from, to, hooks) {
+      for (let shard = from; shard < to; shard++) {
+        const entry = await player.play(shard, hooks.signal, (steps) => hooks.onPlayed(1, steps));
+        if (!entry) return false;
+        await hooks.onShard(entry);
+      }
+      return true;
+    },
+    meanBatch: () => player.meanBatch(),
+    close: () => player.close(),
+  };
 }
 
 /**
@@ -525,6 +617,8 @@ export interface CollectionBenchOptions {
   /** Episodes per shard (default 1000, so that writing is part of the measurement). */
   shardEpisodes?: number;
   seed?: number;
+  /** Who plays the shards (default: this process; see `CollectHooks.runner`). */
+  runner?: CollectHooks['runner'];
 }
 
 /** What `measureCollection` measured. */
@@ -553,7 +647,13 @@ export async function measureCollection(options: CollectionBenchOptions): Promis
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gsg-collect-bench-'));
   const child = server === 'child' ? await startChildServer({ seed, maxConnections: 65_536 }) : undefined;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.seconds * 1000);
+  let timer: NodeJS.Timeout | undefined;
+  // The clock starts once the runner is ready: loading policies and starting actor processes is not play.
+  const runner: CollectHooks['runner'] = async (c, r, l) => {
+    const ready = await (options.runner ?? localShardRunner)(c, r, l);
+    timer = setTimeout(() => controller.abort(), options.seconds * 1000);
+    return ready;
+  };
   try {
     const r = await collect(
       {
@@ -567,7 +667,7 @@ export async function measureCollection(options: CollectionBenchOptions): Promis
         out: dir,
         seed,
       },
-      { log: () => {}, progress: false, signal: controller.signal },
+      { log: () => {}, progress: false, signal: controller.signal, runner },
     );
     return {
       game: options.game ?? COLLECT_DEFAULTS.game,
