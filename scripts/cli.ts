@@ -6,6 +6,7 @@ import { evaluateCommand } from './evaluate.ts';
 import { plotCommand } from './plot.ts';
 import { replayCommand } from './replay.ts';
 import { serveCommand } from './serve.ts';
+import { solveCommand } from './solve.ts';
 import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
 import { watchCommand } from './watch.ts';
@@ -22,7 +23,8 @@ await yargs(hideBin(process.argv))
   .command(startCommand)
   .command(replayCommand)
   .command(watchCommand)
-  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay or watch (see --help)')
+  .command(solveCommand)
+  .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay, watch or solve (see --help)')
   .strict()
   .help()
   .wrap(Math.min(110, process.stdout.columns ?? 110))
