@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { botPolicy } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
 import type { BackendName } from '../../src/tf/backend.ts';
 import type { Learner } from '../agent.ts';
-import { BOT_AGENT_KIND, BOT_NAMES, checkpointKind, isBotName, type BotName } from '../bots.ts';
+import { BOT_AGENT_KIND, BOT_NAMES, checkpointKind, isBotName, namedBotPolicy, type BotName } from '../bots.ts';
 import { AGENT_NAMES, loadLearner, type AgentName } from '../training/registry.ts';
 
 /** Learners that run on tfjs (their backend must start before they load). */
@@ -236,7 +235,7 @@ export class PolicySet {
   decider(seat: number, seed: string): Decider {
     const p = this.resolved[seat];
     if (!p) throw new InvalidOptionError(`No policy for seat ${seat} (${this.resolved.length} given)`);
-    if (p.kind === 'bot') return botDecider(botPolicy(p.bot as BotName, p.botSeed === undefined ? seed : `${seed}/${p.botSeed}`));
+    if (p.kind === 'bot') return botDecider(namedBotPolicy(p.bot as BotName, p.botSeed === undefined ? seed : `${seed}/${p.botSeed}`));
     return this.deciders.get(p.dir as string) as BatchedDecider;
   }
 

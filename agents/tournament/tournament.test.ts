@@ -170,7 +170,7 @@ describe('runTournament on Yahtzee (single player)', () => {
 describe('agents and options', () => {
   it('rejects bad agent names, listing what is allowed', async () => {
     await expect(runTournament({ agents: ['minimax', 'bogus'], games: 2 }, quiet)).rejects.toThrow(
-      /Unknown agent "bogus": expected a bot \(random, minimax, greedy\) or a checkpoint folder/,
+      /Unknown agent "bogus": expected a bot \(random, minimax, greedy, optimal\) or a checkpoint folder/,
     );
     await expect(runTournament({ agents: ['greedy', 'random'], games: 2 }, quiet)).rejects.toThrow(/greedy bot plays Yahtzee only, not TicTacToe; use random or minimax/);
     await expect(runTournament({ game: 'Yahtzee', agents: ['minimax'], games: 2 }, quiet)).rejects.toThrow(/minimax bot plays TicTacToe only/);
