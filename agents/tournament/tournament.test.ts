@@ -161,6 +161,11 @@ describe('runTournament on Yahtzee (single player)', () => {
     expect(greedy?.low).toBeLessThan(greedy?.mean as number);
     expect(greedy?.high).toBeGreaterThan(greedy?.mean as number);
     expect(tournamentMarkdown(r)).toMatch(/\| 1 \| greedy \| 40 \|/);
+    // Each Yahtzee agent's mean as a percentage of the exact optimum.
+    expect(r.optimum).toBeCloseTo(284.7862, 4);
+    expect(greedy?.percentOfOptimum).toBeCloseTo((100 * (greedy?.mean as number)) / (r.optimum as number), 1);
+    expect(tournamentMarkdown(r)).toContain('| % of optimum |');
+    expect(tournamentMarkdown(r)).toContain('Optimum (exact, solitaire');
     const files = await writeTournament(r, await tempDir());
     expect(path.basename(files.json)).toMatch(/^evaluate__Yahtzee__/);
     expect(await readFile(files.svg, 'utf8')).toContain('mean score');

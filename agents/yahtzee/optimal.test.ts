@@ -104,4 +104,37 @@ describe('the optimal Yahtzee bot', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('collects an expert dataset: every step with the value of every action, the chosen one the best', { timeout: 120_000 }, async () => {
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { writeCache, cacheFile } = await import('./table.ts');
+    const { collect } = await import('../collect/collect.ts');
+    const { readShard } = await import('../collect/shards.ts');
+    const dir = await mkdtemp(path.join(tmpdir(), 'yahtzee-collect-'));
+    const previous = process.env.GAME_GYM_CACHE_DIR;
+    try {
+      process.env.GAME_GYM_CACHE_DIR = path.join(dir, 'cache');
+      await writeCache(cacheFile(process.env.GAME_GYM_CACHE_DIR, true), solution);
+      const out = path.join(dir, 'data');
+      await collect({ game: 'Yahtzee', policies: ['optimal'], episodes: 6, shardEpisodes: 6, sessions: 3, format: 'jsonl.gz', out }, { log: () => {}, progress: false });
+      const files = (await readdir(out)).filter((f) => f.startsWith('shard-'));
+      const rows = (await Promise.all(files.map((f) => readShard(path.join(out, f))))).flat();
+      expect(new Set(rows.map((r) => r.episode_id)).size).toBe(6);
+      for (const r of rows) {
+        const values = r.values as number[];
+        expect(values).toHaveLength(57);
+        const legal = r.mask.flatMap((m, a) => (m ? [values[a] as number] : []));
+        expect(values[r.action]).toBeCloseTo(Math.max(...legal), 9);
+        expect(values.every((v, a) => r.mask[a] || v === 0)).toBe(true);
+        // The last decision's value is exactly what it scores.
+        if (r.terminated) expect(values[r.action]).toBeCloseTo(r.reward, 9);
+      }
+    } finally {
+      if (previous === undefined) delete process.env.GAME_GYM_CACHE_DIR;
+      else process.env.GAME_GYM_CACHE_DIR = previous;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
