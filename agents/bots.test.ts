@@ -78,11 +78,11 @@ async function play(game: string, learner: Learner, games: number, explore: bool
 
 describe('bot agents', () => {
   it('names bots', () => {
-    expect(BOT_NAMES).toEqual(['random', 'minimax', 'greedy']);
+    expect(BOT_NAMES).toEqual(['random', 'minimax', 'greedy', 'optimal']);
     expect(isBotName('minimax')).toBe(true);
     expect(isBotName('menace')).toBe(false);
     expect(isBotName(3)).toBe(false);
-    expect(() => botAgent('perfect' as never)).toThrow(new InvalidOptionError('Expected a bot name (random, minimax, greedy), got "perfect"'));
+    expect(() => botAgent('perfect' as never)).toThrow(new InvalidOptionError('Expected a bot name (random, minimax, greedy, optimal), got "perfect"'));
     expect(() => botAgent('random', Number.NaN)).toThrow(InvalidOptionError);
     const bot = botAgent('minimax', 7);
     expect(bot.name).toBe('minimax');

@@ -1,9 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MinimaxPolicy, RandomPolicy, YahtzeeGreedyPolicy } from '../src/env/bots.ts';
+import { botPolicy } from '../src/env/opponents.ts';
 import type { Policy } from '../src/env/policy.ts';
 import { InvalidOptionError } from '../src/protocol/errors.ts';
 import type { LearnStats, Learner, TransitionBatch } from './agent.ts';
+import { OptimalYahtzeePolicy } from './yahtzee/optimal.ts';
 
 /**
  * The env package's bots behind the `Learner` interface, so the trainer and
@@ -11,10 +12,10 @@ import type { LearnStats, Learner, TransitionBatch } from './agent.ts';
  * policy; `record`, `learn` and `dispose` do nothing; `save` writes a
  * `config.json` naming the bot (`{ agent: 'bot', bot, seed }`), and `load`
  * checks that a checkpoint names this bot. Which game each bot suits:
- * 'random' any, 'minimax' TicTacToe, 'greedy' Yahtzee.
+ * 'random' any, 'minimax' TicTacToe, 'greedy' and 'optimal' Yahtzee.
  */
 
-export const BOT_NAMES = ['random', 'minimax', 'greedy'] as const;
+export const BOT_NAMES = ['random', 'minimax', 'greedy', 'optimal'] as const;
 export type BotName = (typeof BOT_NAMES)[number];
 
 /** The agent kind written into a bot's `config.json`. */
@@ -42,7 +43,7 @@ export class BotAgent implements Learner {
     if (!(typeof seed === 'number' && Number.isFinite(seed))) throw new InvalidOptionError(`Expected seed to be a finite number, got ${String(seed)}`);
     this.name = bot;
     this.config = { bot, seed };
-    this.policy = bot === 'random' ? new RandomPolicy(seed) : bot === 'minimax' ? new MinimaxPolicy(seed) : new YahtzeeGreedyPolicy();
+    this.policy = namedBotPolicy(bot, seed);
   }
 
   /** The bot a checkpoint folder names. */
@@ -76,6 +77,14 @@ export class BotAgent implements Learner {
   }
 
   dispose(): void {}
+}
+
+/**
+ * A bot's policy by name: the env package's bots, and 'optimal' (exact
+ * optimal solitaire Yahtzee from the solved table, loaded or solved on first use).
+ */
+export function namedBotPolicy(name: BotName, seed: number | string): Policy<Float32Array> {
+  return name === 'optimal' ? new OptimalYahtzeePolicy() : (botPolicy(name, seed) as Policy<Float32Array>);
 }
 
 /** A bot as a `Learner` (explore = act = the bot's policy; nothing learns). */

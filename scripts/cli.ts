@@ -7,6 +7,7 @@ import { evaluateCommand } from './evaluate.ts';
 import { plotCommand } from './plot.ts';
 import { replayCommand } from './replay.ts';
 import { serveCommand } from './serve.ts';
+import { solveCommand } from './solve.ts';
 import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
 import { watchCommand } from './watch.ts';
@@ -50,7 +51,8 @@ try {
     .command(replayCommand)
     .command(watchCommand)
     .command(workerCommand)
-    .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay, watch or worker')
+    .command(solveCommand)
+    .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay, watch, worker or solve')
     .strict()
     .help()
     .wrap(Math.min(110, process.stdout.columns ?? 110))

@@ -203,7 +203,7 @@ describe('collect', () => {
     const mask = Uint8Array.from([0, 1, 1, 0, 0, 0, 0, 0, 0]);
     const decisions = await Promise.all(Array.from({ length: 5 }, () => decider.decide(new Float32Array(27), mask)));
     expect(calls).toEqual([5]);
-    expect(decisions[0]).toEqual({ action: 1, probs: [0, 0.5, 0.5, 0, 0, 0, 0, 0, 0] });
+    expect(decisions[0]).toEqual({ action: 1, probs: [0, 0.5, 0.5, 0, 0, 0, 0, 0, 0], values: null });
   });
 
   it('refuses an existing collection without --resume, a different config, unknown policies and damaged shards', async () => {

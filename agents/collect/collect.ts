@@ -9,7 +9,8 @@
  *
  *   episode_id int32, seat int32, step int32, observation list<float>,
  *   action int32, mask list<int32>, reward float, terminated bool,
- *   truncated bool, probs list<float> (nullable), state string (nullable)
+ *   truncated bool, probs list<float> (nullable), values list<float> (nullable),
+ *   state string (nullable)
  *
  * sorted by (episode_id, seat, step), in shards of `shardEpisodes` complete
  * episodes: `shard-00000.parquet` (Snappy; any Parquet reader) or
@@ -573,7 +574,7 @@ class SessionWorker {
         throw new InvalidOptionError(`${this.config.game}'s observations are not flat Float32Arrays: collect needs a game with a numeric observation`);
       }
       const mask = info.actionMask;
-      const { action, probs } = await decider.decide(observation, mask);
+      const { action, probs, values } = await decider.decide(observation, mask);
       if (!(Number.isInteger(action) && action >= 0 && action < mask.length && mask[action] === 1)) {
         throw new PolicyError(`Policy ${decider.name} (seat ${seat}) chose action ${JSON.stringify(action)}, which its mask does not allow (legal: ${[...mask.keys()].filter((i) => mask[i]).join(', ')})`);
       }
@@ -589,6 +590,7 @@ class SessionWorker {
         terminated: r.terminated,
         truncated: r.truncated,
         probs,
+        values,
         state: this.config.rawState ? JSON.stringify(info.state) : null,
       });
       if (r.terminated || r.truncated) return r.info.error ? { seat, rows, error: r.info.error } : { seat, rows };

@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { botPolicy } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
 import type { BackendName } from '../../src/tf/backend.ts';
 import type { Learner } from '../agent.ts';
-import { BOT_AGENT_KIND, BOT_NAMES, isBotName, type BotName } from '../bots.ts';
+import { BOT_AGENT_KIND, BOT_NAMES, isBotName, namedBotPolicy, type BotName } from '../bots.ts';
 import { inspectCheckpoint } from '../tournament/agents.ts';
 import { loadLearner, type AgentName } from '../training/registry.ts';
 
@@ -28,6 +27,20 @@ const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
  */
 export interface WithProbabilities {
   probabilities(observations: Float32Array[], masks: Uint8Array[]): number[][] | Promise<number[][]>;
+}
+
+/**
+ * A policy may expose its value of every action (the optimal Yahtzee bot:
+ * expected points still to come); `collect` records it in the `values`
+ * column, illegal actions as 0.
+ */
+export interface WithActionValues {
+  actionValues(observations: Float32Array[], masks: Uint8Array[]): ArrayLike<number>[] | Promise<ArrayLike<number>[]>;
+}
+
+/** Whether a policy exposes `actionValues`. */
+export function hasActionValues(policy: unknown): policy is WithActionValues {
+  return typeof (policy as Partial<WithActionValues> | null)?.actionValues === 'function';
 }
 
 /** Whether a policy exposes `probabilities`. */
@@ -101,6 +114,7 @@ export async function folderFingerprint(dir: string): Promise<string> {
 export interface Decision {
   action: number;
   probs: number[] | null;
+  values: number[] | null;
 }
 
 /** Picks the action of one seat for one observation. */
@@ -162,7 +176,7 @@ export function learnerDecider(learner: Learner, sample: boolean): BatchedDecide
   return new BatchedDecider(learner.name, async (observations, masks) => {
     const actions = sample ? await learner.explore(observations, masks, observations.map(() => 0)) : await learner.act(observations, masks);
     const probs = hasProbabilities(learner) ? await learner.probabilities(observations, masks) : null;
-    return actions.map((action, k) => ({ action, probs: probs ? checkedProbs(learner.name, probs[k]) : null }));
+    return actions.map((action, k) => ({ action, probs: probs ? checkedProbs(learner.name, probs[k]) : null, values: null }));
   });
 }
 
@@ -173,13 +187,17 @@ function checkedProbs(name: string, row: unknown): number[] {
   return out;
 }
 
-/** A bot's decisions (one observation at a time; bots are cheap), without probabilities. */
+/** A bot's decisions (one observation at a time; bots are cheap), without probabilities; with action values when it has them. */
 export function botDecider(policy: Policy<Float32Array>): Decider {
   return {
     name: policy.name,
     async decide(observation, mask) {
       const [action] = await policy.act([observation], [mask]);
-      return { action: action as number, probs: null };
+      if (!hasActionValues(policy)) return { action: action as number, probs: null, values: null };
+      const [row] = await policy.actionValues([observation], [mask]);
+      const values = Array.from(row as ArrayLike<number>, (v, a) => (mask[a] ? v : 0));
+      if (!values.every(Number.isFinite)) throw new PolicyError(`${policy.name}.actionValues gave a non-finite value to a legal action: ${JSON.stringify(values)}`);
+      return { action: action as number, probs: null, values };
     },
   };
 }
@@ -233,7 +251,7 @@ export class PolicySet {
   decider(seat: number, seed: string): Decider {
     const p = this.resolved[seat];
     if (!p) throw new InvalidOptionError(`No policy for seat ${seat} (${this.resolved.length} given)`);
-    if (p.kind === 'bot') return botDecider(botPolicy(p.bot as BotName, p.botSeed === undefined ? seed : `${seed}/${p.botSeed}`));
+    if (p.kind === 'bot') return botDecider(namedBotPolicy(p.bot as BotName, p.botSeed === undefined ? seed : `${seed}/${p.botSeed}`));
     return this.deciders.get(p.dir as string) as BatchedDecider;
   }
 

@@ -26,6 +26,8 @@ export interface StepRow {
   truncated: boolean;
   /** The policy's action probabilities, if it exposes them. */
   probs: number[] | null;
+  /** The policy's value of every action, if it exposes them (the optimal Yahtzee bot); 0 for illegal ones. */
+  values: number[] | null;
   /** The raw server state the seat saw (JSON), with `--raw-state`. */
   state: string | null;
 }
@@ -53,6 +55,7 @@ export const COLUMNS: ColumnInfo[] = [
   { name: 'terminated', type: 'bool', parquet: 'BOOLEAN', nullable: false, description: 'The game ended with this step' },
   { name: 'truncated', type: 'bool', parquet: 'BOOLEAN', nullable: false, description: 'The episode was cut short with this step (the game could not go on)' },
   { name: 'probs', type: 'list<float>', parquet: 'LIST<FLOAT>', nullable: true, description: 'The policy\'s action probabilities, null when the policy exposes none' },
+  { name: 'values', type: 'list<float>', parquet: 'LIST<FLOAT>', nullable: true, description: 'Per action, its value to the policy, null when the policy exposes none; the optimal Yahtzee bot gives the expected points the seat still gains from this action to the end of its game under optimal play (0 for illegal actions: see mask)' },
   { name: 'state', type: 'string', parquet: 'BYTE_ARRAY (UTF8)', nullable: true, description: 'Raw server state (JSON) the seat acted on; null unless collected with --raw-state' },
 ];
 
@@ -78,6 +81,7 @@ export const PARQUET_SCHEMA: SchemaElement[] = [
   { name: 'terminated', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
   { name: 'truncated', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
   ...list('probs', 'FLOAT', true),
+  ...list('values', 'FLOAT', true),
   { name: 'state', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
 ];
 
@@ -101,6 +105,7 @@ export function encodeParquet(rows: StepRow[], metadata: Record<string, string> 
       { name: 'terminated', data: column((r) => r.terminated) },
       { name: 'truncated', data: column((r) => r.truncated) },
       { name: 'probs', data: column((r) => r.probs), statistics: false },
+      { name: 'values', data: column((r) => r.values), statistics: false },
       { name: 'state', data: column((r) => r.state) },
     ],
     rowGroupSize: 100_000,
@@ -123,6 +128,7 @@ export function rowToJson(r: StepRow): Record<string, unknown> {
     terminated: r.terminated,
     truncated: r.truncated,
     probs: r.probs,
+    values: r.values,
     state: r.state,
   };
 }

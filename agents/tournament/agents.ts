@@ -2,16 +2,15 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
-import { botPolicy } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
-import { BOT_AGENT_KIND, BOT_NAMES, BotAgent, checkpointKind, isBotName, type BotName } from '../bots.ts';
+import { BOT_AGENT_KIND, BOT_NAMES, BotAgent, checkpointKind, isBotName, namedBotPolicy, type BotName } from '../bots.ts';
 import type { Learner } from '../agent.ts';
 import { batchCalls } from '../training/batching.ts';
 import { AGENT_NAMES, loadLearner, type AgentName } from '../training/registry.ts';
 
 /** The games each bot can play (random plays any). */
-const BOT_GAMES: Record<BotName, string[] | null> = { random: null, minimax: ['TicTacToe'], greedy: ['Yahtzee'] };
+const BOT_GAMES: Record<BotName, string[] | null> = { random: null, minimax: ['TicTacToe'], greedy: ['Yahtzee'], optimal: ['Yahtzee'] };
 
 /** Learners that need tfjs (and so `initBackend` before loading). */
 export const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
@@ -165,7 +164,7 @@ function botEntry(bot: BotName, spec: string, context: AgentContext, seed: strin
     throw new InvalidOptionError(`The ${bot} bot plays ${games.join(', ')} only, not ${context.game}; use ${BOT_NAMES.filter((b) => !BOT_GAMES[b] || BOT_GAMES[b]?.includes(context.game)).join(' or ')} or a checkpoint`);
   }
   // One policy object for both seats and every match: minimax's memo is filled once, not per session.
-  const policy = botPolicy(bot, `tournament-${seed}`) as Policy<Float32Array>;
+  const policy = namedBotPolicy(bot, `tournament-${seed}`);
   return { label: bot, spec, kind: BOT_AGENT_KIND, bot, policy, opponent: () => policy, dispose: () => {} };
 }
 

@@ -161,6 +161,11 @@ describe('runTournament on Yahtzee (single player)', () => {
     expect(greedy?.low).toBeLessThan(greedy?.mean as number);
     expect(greedy?.high).toBeGreaterThan(greedy?.mean as number);
     expect(tournamentMarkdown(r)).toMatch(/\| 1 \| greedy \| 40 \|/);
+    // Each Yahtzee agent's mean as a percentage of the exact optimum.
+    expect(r.optimum).toBeCloseTo(284.7862, 4);
+    expect(greedy?.percentOfOptimum).toBeCloseTo((100 * (greedy?.mean as number)) / (r.optimum as number), 1);
+    expect(tournamentMarkdown(r)).toContain('| % of optimum |');
+    expect(tournamentMarkdown(r)).toContain('Optimum (exact, solitaire');
     const files = await writeTournament(r, await tempDir());
     expect(path.basename(files.json)).toMatch(/^evaluate__Yahtzee__/);
     expect(await readFile(files.svg, 'utf8')).toContain('mean score');
@@ -170,7 +175,7 @@ describe('runTournament on Yahtzee (single player)', () => {
 describe('agents and options', () => {
   it('rejects bad agent names, listing what is allowed', async () => {
     await expect(runTournament({ agents: ['minimax', 'bogus'], games: 2 }, quiet)).rejects.toThrow(
-      /Unknown agent "bogus": expected a bot \(random, minimax, greedy\) or a checkpoint folder/,
+      /Unknown agent "bogus": expected a bot \(random, minimax, greedy, optimal\) or a checkpoint folder/,
     );
     await expect(runTournament({ agents: ['greedy', 'random'], games: 2 }, quiet)).rejects.toThrow(/greedy bot plays Yahtzee only, not TicTacToe; use random or minimax/);
     await expect(runTournament({ game: 'Yahtzee', agents: ['minimax'], games: 2 }, quiet)).rejects.toThrow(/minimax bot plays TicTacToe only/);

@@ -11,6 +11,7 @@ import { evaluatePolicy } from '../training/evaluate.ts';
 import { wilson } from '../training/stats.ts';
 import { AGENT_HELP, needsTfjs, resolveAgents, type TournamentAgent } from './agents.ts';
 import { fitElo, type EloFit } from './elo.ts';
+import { YAHTZEE_OPTIMUM } from '../yahtzee/solver.ts';
 
 /** Everything a tournament is made of; every field has a default (`TOURNAMENT_DEFAULTS`). */
 export interface TournamentConfig {
@@ -96,6 +97,8 @@ export interface ScoreResult {
   low: number;
   high: number;
   seconds: number;
+  /** Yahtzee: the mean as a percentage of the optimal expected score. */
+  percentOfOptimum?: number;
 }
 
 /** An agent as recorded. */
@@ -117,6 +120,8 @@ export interface TournamentResult {
   pairs: PairResult[];
   ratings?: EloFit;
   scores?: ScoreResult[];
+  /** Yahtzee: the optimal expected score of a solitaire game under the server's rules (`game-gym solve Yahtzee`). */
+  optimum?: number;
   gamesPlayed: number;
   seconds: number;
   gamesPerSecond: number;
@@ -223,7 +228,13 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
     ...(backend ? { backend } : {}),
     machine: machineInfo(),
   };
-  if (players === 1) result.scores = scores;
+  if (players === 1) {
+    result.scores = scores;
+    if (config.game === 'Yahtzee') {
+      result.optimum = YAHTZEE_OPTIMUM;
+      for (const s of scores) s.percentOfOptimum = round((100 * s.mean) / YAHTZEE_OPTIMUM);
+    }
+  }
   else if (pairs.length > 0) {
     const played = new Set(pairs.flatMap((p) => [p.a, p.b]));
     result.ratings = fitElo(
@@ -351,9 +362,20 @@ export function tournamentMarkdown(result: TournamentResult): string {
   const ci = (i: [number, number]): string => `[${pct(i[0])}, ${pct(i[1])}]`;
   const lines: string[] = [];
   if (result.mode === 'single-player') {
-    lines.push(`### ${result.game}: mean score per game (95% interval)`, '', '| rank | agent | games | mean score | 95% interval |', '| --- | --- | --- | --- | --- |');
+    const opt = result.optimum;
+    const head = opt === undefined ? '' : ' % of optimum |';
+    lines.push(`### ${result.game}: mean score per game (95% interval)`, '', `| rank | agent | games | mean score | 95% interval |${head}`, `| --- | --- | --- | --- | --- |${opt === undefined ? '' : ' --- |'}`);
     const sorted = [...(result.scores ?? [])].sort((x, y) => y.mean - x.mean);
-    sorted.forEach((s, i) => lines.push(`| ${i + 1} | ${s.agent} | ${s.games} | ${s.mean.toFixed(1)} | [${s.low.toFixed(1)}, ${s.high.toFixed(1)}] |`));
+    // Four decimals where the interval is narrow enough to say so (the optimal bot's simulation check).
+    const digits = (s: ScoreResult): number => (s.high - s.low < 2 ? 2 : 1);
+    sorted.forEach((s, i) => {
+      const d = digits(s);
+      const pct = opt === undefined ? '' : ` ${((100 * s.mean) / opt).toFixed(1)}% |`;
+      lines.push(`| ${i + 1} | ${s.agent} | ${s.games} | ${s.mean.toFixed(d)} | [${s.low.toFixed(d)}, ${s.high.toFixed(d)}] |${pct}`);
+    });
+    if (opt !== undefined) {
+      lines.push('', `Optimum (exact, solitaire, the server's rules; \`game-gym solve Yahtzee\`): ${opt.toFixed(4)}; agents whose interval contains it: ${sorted.filter((s) => s.low <= opt && opt <= s.high).map((s) => s.agent).join(', ') || 'none'}`);
+    }
     return lines.join('\n');
   }
   lines.push(

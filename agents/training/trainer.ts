@@ -15,6 +15,7 @@ import { initBackend, describeBackend, type BackendName } from '../../src/tf/bac
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { Learner, TransitionBatch } from '../agent.ts';
 import { batchCalls } from './batching.ts';
+import { YAHTZEE_OPTIMUM } from '../yahtzee/solver.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
 import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
 import { AGENT_NAMES, createLearner, loadLearner, type AgentName } from './registry.ts';
@@ -460,6 +461,11 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
       points.push({ x: r.step as number, y: r.winRate as number, series: `win vs ${r.opponent}` });
       points.push({ x: r.step as number, y: r.lossRate as number, series: `loss vs ${r.opponent}` });
     }
+  }
+  if (scoreGame && config.game === 'Yahtzee' && points.length > 0) {
+    const end = Math.max(...points.map((p) => p.x));
+    const series = `optimum ${YAHTZEE_OPTIMUM.toFixed(1)} (solitaire)`;
+    points.push({ x: 0, y: YAHTZEE_OPTIMUM, series }, { x: end, y: YAHTZEE_OPTIMUM, series });
   }
   await writeCurveSvg(path.join(runDir, 'curve.svg'), points, {
     title: `${config.game}: ${config.agent} vs ${config.opponent} (greedy evaluation, ${config.evalGames} games)`,
