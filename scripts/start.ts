@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { evaluatePolicy, type EvaluationResult } from '../agents/training/evaluate.ts';
 import { loadLearner } from '../agents/training/registry.ts';
+import { getGame } from '../src/games/registry.ts';
 import { evaluationTable } from '../agents/training/report.ts';
-import { train } from '../agents/training/trainer.ts';
+import { TRAIN_DEFAULTS, train } from '../agents/training/trainer.ts';
 import { trainConfigFromArgs } from './train.ts';
 
 interface StartArgs {
@@ -13,10 +14,10 @@ interface StartArgs {
   steps: number | undefined;
 }
 
-/** `game-gym start` (npm start): the main job. Trains DQN on TicTacToe vs random (and 30% minimax), then evaluates it. */
+/** `game-gym start` (npm start): the main job. Trains the config's agent (DQN on the default game), then evaluates it against the game's evaluation opponents. */
 export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start',
-  describe: 'Main job: train a DQN TicTacToe agent against the random bot (30% of games against minimax) on the embedded server, then evaluate it',
+  describe: 'Main job: train the agent of experiments/configs/start.json (DQN on TicTacToe, mostly against the random bot) on the embedded server, then evaluate it',
   builder: (y) =>
     y
       .option('config', { type: 'string', default: 'experiments/configs/start.json', describe: 'Training config of the main job' })
@@ -37,8 +38,9 @@ export const startCommand: CommandModule<object, StartArgs> = {
     const agentDir = result.best?.dir ?? path.join(result.runDir, 'checkpoint', 'agent');
     const agent = await loadLearner(config.agent ?? 'dqn', agentDir);
     const final: EvaluationResult[] = [];
-    for (const opponent of ['random', 'minimax'] as const) {
-      final.push(await evaluatePolicy({ game: 'TicTacToe', policy: agent, opponent, games: args['eval-games'], seed: 12345 }));
+    const game = getGame(config.game ?? TRAIN_DEFAULTS.game);
+    for (const opponent of game.evalOpponents) {
+      final.push(await evaluatePolicy({ game: game.name, policy: agent, opponent, games: args['eval-games'], seed: 12345 }));
     }
     agent.dispose();
     const which = result.best ? `the best evaluated agent (step ${result.best.step} of ${result.envSteps})` : 'the final agent';

@@ -7,7 +7,8 @@ import type { Policy } from '../../src/env/policy.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
 import type { BackendName } from '../../src/tf/backend.ts';
 import type { Learner } from '../agent.ts';
-import { BOT_AGENT_KIND, BOT_NAMES, checkpointKind, isBotName, type BotName } from '../bots.ts';
+import { botNames } from '../../src/games/registry.ts';
+import { BOT_AGENT_KIND, checkpointKind, isBotName, type BotName } from '../bots.ts';
 import { AGENT_NAMES, loadLearner, type AgentName } from '../training/registry.ts';
 
 /** Learners that run on tfjs (their backend must start before they load). */
@@ -35,6 +36,8 @@ export interface ResolvedPolicy {
   kind: 'bot' | AgentName;
   /** The bot (by name, or the one a bot checkpoint names). */
   bot?: BotName;
+  /** The game whose bot it is. */
+  game?: string;
   /** A bot checkpoint's seed (mixed into the per-session bot seeds). */
   botSeed?: number;
   /** Absolute path of the checkpoint folder (the one holding config.json). */
@@ -53,22 +56,22 @@ export function policyIdentity(p: ResolvedPolicy): string {
  * folder with config.json, or a run folder whose checkpoint/agent has it).
  * Bot names win over folders of the same name (write ./random for a folder).
  */
-export async function resolvePolicy(spec: string): Promise<ResolvedPolicy> {
-  if (isBotName(spec)) return { spec, kind: 'bot', bot: spec };
+export async function resolvePolicy(spec: string, game: string): Promise<ResolvedPolicy> {
+  if (isBotName(spec, game)) return { spec, kind: 'bot', bot: spec, game };
   const base = path.resolve(spec);
   const candidates = [base, path.join(base, 'checkpoint', 'agent'), path.join(base, 'agent')];
   const dir = candidates.find((d) => existsSync(path.join(d, 'config.json')) || legacyKind(d) !== undefined);
   if (!dir) {
     throw new InvalidOptionError(
-      `Policy ${JSON.stringify(spec)} is neither a bot (${BOT_NAMES.join(', ')}) nor a checkpoint folder: no config.json in ${base} or ${path.join(base, 'checkpoint', 'agent')}`,
+      `Policy ${JSON.stringify(spec)} is neither a bot of ${game} (${botNames(game).join(', ')}) nor a checkpoint folder: no config.json in ${base} or ${path.join(base, 'checkpoint', 'agent')}`,
     );
   }
   const kind = existsSync(path.join(dir, 'config.json')) ? await checkpointKind(dir) : (legacyKind(dir) as AgentName);
   const fingerprint = await folderFingerprint(dir);
   if (kind === BOT_AGENT_KIND) {
     const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { bot?: unknown; seed?: unknown };
-    if (!isBotName(saved.bot)) throw new InvalidOptionError(`Checkpoint ${dir} names no known bot: ${JSON.stringify(saved.bot)}`);
-    return { spec, kind: 'bot', bot: saved.bot, botSeed: typeof saved.seed === 'number' ? saved.seed : 0, dir, fingerprint };
+    if (!isBotName(saved.bot, game)) throw new InvalidOptionError(`Checkpoint ${dir} names no bot of ${game}: ${JSON.stringify(saved.bot)}`);
+    return { spec, kind: 'bot', bot: saved.bot, game, botSeed: typeof saved.seed === 'number' ? saved.seed : 0, dir, fingerprint };
   }
   if (!(AGENT_NAMES as readonly string[]).includes(kind)) {
     throw new InvalidOptionError(`Checkpoint ${dir} holds a ${JSON.stringify(kind)} agent; collect knows bots and ${AGENT_NAMES.join(', ')}`);
@@ -236,7 +239,7 @@ export class PolicySet {
   decider(seat: number, seed: string): Decider {
     const p = this.resolved[seat];
     if (!p) throw new InvalidOptionError(`No policy for seat ${seat} (${this.resolved.length} given)`);
-    if (p.kind === 'bot') return botDecider(botPolicy(p.bot as BotName, p.botSeed === undefined ? seed : `${seed}/${p.botSeed}`));
+    if (p.kind === 'bot') return botDecider(botPolicy(p.game as string, p.bot as BotName, p.botSeed === undefined ? seed : `${seed}/${p.botSeed}`));
     return this.deciders.get(p.dir as string) as BatchedDecider;
   }
 
