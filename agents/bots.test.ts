@@ -145,7 +145,7 @@ describe('bot agents', () => {
     const dir = await tempDir();
     const bot = botAgent('minimax', 5);
     await bot.save(dir);
-    expect(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'))).toEqual({ agent: 'bot', bot: 'minimax', seed: 5 });
+    expect(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'))).toEqual({ agent: 'bot', bot: 'minimax', seed: 5, game: 'TicTacToe' });
     expect(await checkpointKind(dir)).toBe('bot');
     const loaded = await BotAgent.fromCheckpoint(dir);
     expect(loaded.config).toEqual(bot.config);

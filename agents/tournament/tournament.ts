@@ -17,7 +17,7 @@ import { findGame } from '../../src/games/registry.ts';
 /** Everything a tournament is made of; every field has a default (`TOURNAMENT_DEFAULTS`). */
 export interface TournamentConfig {
   game: string;
-  /** Bot names and checkpoint folders. Empty: the game spec's evaluation opponents. */
+  /** Bot names and checkpoint folders. Empty: the game's bots (its own ones, then random). */
   agents: string[];
   /** Games per pair (two-player games) or per agent (single-player games). */
   games: number;
@@ -60,7 +60,8 @@ export function resolveTournamentConfig(partial: Partial<TournamentConfig>): Tou
   const c: TournamentConfig = { ...TOURNAMENT_DEFAULTS, ...defined };
   c.agents = c.agents.flatMap((a) => String(a).split(',')).map((a) => a.trim()).filter(Boolean);
   c.game = findGame(c.game)?.name ?? c.game;
-  if (c.agents.length === 0) c.agents = [...(findGame(c.game)?.evalOpponents ?? ['random'])].reverse();
+  const bots = Object.keys(findGame(c.game)?.bots ?? { random: null });
+  if (c.agents.length === 0) c.agents = [...bots.filter((b) => b !== 'random'), 'random'];
   for (const key of ['games', 'parallel'] as const) {
     if (!(Number.isInteger(c[key]) && c[key] > 0)) throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${JSON.stringify(c[key])}`);
   }

@@ -43,7 +43,7 @@ export interface GameSpec {
   adapter: AdapterFactory<any, any>;
   /** Bots by name; `random` (masked random) is there for every game. */
   bots?: Record<string, BotFactory>;
-  /** The fixed opponents of training evaluations and the default agents of `game-gym evaluate`; default the bots. */
+  /** The fixed opponents of training evaluations; default all its bots. */
   evalOpponents?: string[];
   /**
    * Two-player games: whether `state` is the opening (no move made yet).
