@@ -8,9 +8,10 @@ import { GameFramework } from '../src/server/framework.ts';
 import { SeededRng } from '../src/server/rng.ts';
 import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
 import type { Learner } from './agent.ts';
-import { BOT_NAMES, BotAgent, botAgent, checkpointKind, isBotAgent, isBotName } from './bots.ts';
+import { BotAgent, botAgent, checkpointKind, isBotAgent, isBotName } from './bots.ts';
 import { MenaceAgent } from './menace.ts';
 import { TabularQAgent } from './tabular-q.ts';
+import { allBotNames } from '../src/games/registry.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -78,15 +79,18 @@ async function play(game: string, learner: Learner, games: number, explore: bool
 
 describe('bot agents', () => {
   it('names bots', () => {
-    expect(BOT_NAMES).toEqual(['random', 'minimax', 'greedy', 'optimal']);
+    expect(allBotNames()).toEqual(['random', 'minimax', 'greedy', 'optimal']);
     expect(isBotName('minimax')).toBe(true);
+    expect(isBotName('minimax', 'TicTacToe')).toBe(true);
+    expect(isBotName('minimax', 'Yahtzee')).toBe(false);
     expect(isBotName('menace')).toBe(false);
     expect(isBotName(3)).toBe(false);
     expect(() => botAgent('perfect' as never)).toThrow(new InvalidOptionError('Expected a bot name (random, minimax, greedy, optimal), got "perfect"'));
+    expect(() => botAgent('greedy', 0, 'TicTacToe')).toThrow(new InvalidOptionError('Expected a bot name (of TicTacToe), got "greedy"'));
     expect(() => botAgent('random', Number.NaN)).toThrow(InvalidOptionError);
     const bot = botAgent('minimax', 7);
     expect(bot.name).toBe('minimax');
-    expect(bot.config).toEqual({ bot: 'minimax', seed: 7 });
+    expect(bot.config).toEqual({ bot: 'minimax', seed: 7, game: 'TicTacToe' });
     expect(isBotAgent(bot)).toBe(true);
     expect(isBotAgent(MenaceAgent.create({ observationSize: 27, actionCount: 9, numEnvs: 1, seed: 0 }))).toBe(false);
   });
@@ -141,7 +145,7 @@ describe('bot agents', () => {
     const dir = await tempDir();
     const bot = botAgent('minimax', 5);
     await bot.save(dir);
-    expect(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'))).toEqual({ agent: 'bot', bot: 'minimax', seed: 5 });
+    expect(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'))).toEqual({ agent: 'bot', bot: 'minimax', seed: 5, game: 'TicTacToe' });
     expect(await checkpointKind(dir)).toBe('bot');
     const loaded = await BotAgent.fromCheckpoint(dir);
     expect(loaded.config).toEqual(bot.config);

@@ -1,35 +1,40 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { botPolicy } from '../src/env/opponents.ts';
+import '../src/games/builtins.ts';
+import { allBotNames, gameWithBot, isBot, makeBot } from '../src/games/registry.ts';
 import type { Policy } from '../src/env/policy.ts';
 import { InvalidOptionError } from '../src/protocol/errors.ts';
 import type { LearnStats, Learner, TransitionBatch } from './agent.ts';
-import { OptimalYahtzeePolicy } from './yahtzee/optimal.ts';
+// Registers the optimal Yahtzee bot with the game registry.
+import './yahtzee/optimal.ts';
 
 /**
  * The env package's bots behind the `Learner` interface, so the trainer and
  * evaluation treat bots and learners alike: `explore` and `act` are the bot's
  * policy; `record`, `learn` and `dispose` do nothing; `save` writes a
  * `config.json` naming the bot (`{ agent: 'bot', bot, seed }`), and `load`
- * checks that a checkpoint names this bot. Which game each bot suits:
- * 'random' any, 'minimax' TicTacToe, 'greedy' and 'optimal' Yahtzee.
+ * checks that a checkpoint names this bot. Bots come from the game registry:
+ * `random` plays any game, the others the games whose specs list them.
  */
 
-export const BOT_NAMES = ['random', 'minimax', 'greedy', 'optimal'] as const;
-export type BotName = (typeof BOT_NAMES)[number];
+/** A bot's name as a game spec lists it, with an optional `:option` (e.g. `lookahead:2`). */
+export type BotName = string;
 
 /** The agent kind written into a bot's `config.json`. */
 export const BOT_AGENT_KIND = 'bot';
 
-/** Whether `x` names a bot. */
-export function isBotName(x: unknown): x is BotName {
-  return typeof x === 'string' && (BOT_NAMES as readonly string[]).includes(x);
+/** Whether `x` names a bot of `game` (of any registered game when no game is given). */
+export function isBotName(x: unknown, game?: string): x is BotName {
+  if (typeof x !== 'string') return false;
+  return game === undefined ? gameWithBot(x) !== undefined : isBot(game, x);
 }
 
 /** The resolved config of a bot agent, as saved. */
 export interface BotConfig {
   bot: BotName;
   seed: number;
+  /** The game whose bot it is. */
+  game: string;
 }
 
 /** A bot as a learner that never learns. */
@@ -38,18 +43,19 @@ export class BotAgent implements Learner {
   readonly config: BotConfig;
   private readonly policy: Policy<Float32Array>;
 
-  constructor(bot: BotName, seed = 0) {
-    if (!isBotName(bot)) throw new InvalidOptionError(`Expected a bot name (${BOT_NAMES.join(', ')}), got ${JSON.stringify(bot)}`);
+  /** `game` defaults to the first registered game with a bot of that name. */
+  constructor(bot: BotName, seed = 0, game?: string) {
+    if (!isBotName(bot, game)) throw new InvalidOptionError(`Expected a bot name (${game === undefined ? allBotNames().join(', ') : `of ${game}`}), got ${JSON.stringify(bot)}`);
     if (!(typeof seed === 'number' && Number.isFinite(seed))) throw new InvalidOptionError(`Expected seed to be a finite number, got ${String(seed)}`);
     this.name = bot;
-    this.config = { bot, seed };
-    this.policy = namedBotPolicy(bot, seed);
+    this.config = { bot, seed, game: game ?? (gameWithBot(bot) as string) };
+    this.policy = makeBot(this.config.game, bot, seed);
   }
 
   /** The bot a checkpoint folder names. */
   static async fromCheckpoint(dir: string): Promise<BotAgent> {
     const saved = await readBotConfig(dir);
-    return new BotAgent(saved.bot, saved.seed);
+    return new BotAgent(saved.bot, saved.seed, saved.game);
   }
 
   act(observations: Float32Array[], masks: Uint8Array[]): number[] | Promise<number[]> {
@@ -79,17 +85,9 @@ export class BotAgent implements Learner {
   dispose(): void {}
 }
 
-/**
- * A bot's policy by name: the env package's bots, and 'optimal' (exact
- * optimal solitaire Yahtzee from the solved table, loaded or solved on first use).
- */
-export function namedBotPolicy(name: BotName, seed: number | string): Policy<Float32Array> {
-  return name === 'optimal' ? new OptimalYahtzeePolicy() : (botPolicy(name, seed) as Policy<Float32Array>);
-}
-
 /** A bot as a `Learner` (explore = act = the bot's policy; nothing learns). */
-export function botAgent(name: BotName, seed = 0): BotAgent {
-  return new BotAgent(name, seed);
+export function botAgent(name: BotName, seed = 0, game?: string): BotAgent {
+  return new BotAgent(name, seed, game);
 }
 
 /** Whether a learner is a bot (it never learns, so a trainer can skip record/learn/save). */
@@ -105,9 +103,10 @@ export async function checkpointKind(dir: string): Promise<string> {
 }
 
 async function readBotConfig(dir: string): Promise<BotConfig> {
-  const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { agent?: unknown; bot?: unknown; seed?: unknown };
-  if (saved.agent !== BOT_AGENT_KIND || !isBotName(saved.bot)) {
+  const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { agent?: unknown; bot?: unknown; seed?: unknown; game?: unknown };
+  const game = typeof saved.game === 'string' ? saved.game : undefined;
+  if (saved.agent !== BOT_AGENT_KIND || !isBotName(saved.bot, game)) {
     throw new InvalidOptionError(`Checkpoint ${dir} holds no bot (config.json: ${JSON.stringify(saved)})`);
   }
-  return { bot: saved.bot, seed: typeof saved.seed === 'number' ? saved.seed : 0 };
+  return { bot: saved.bot, seed: typeof saved.seed === 'number' ? saved.seed : 0, game: game ?? (gameWithBot(saved.bot) as string) };
 }

@@ -1,9 +1,11 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { GameGymError } from '../src/protocol/errors.ts';
+import { loadPlugins } from '../src/games/plugins.ts';
 import { benchCommand } from './bench.ts';
 import { collectCommand } from './collect.ts';
 import { evaluateCommand } from './evaluate.ts';
+import { gamesCommand } from './games.ts';
 import { plotCommand } from './plot.ts';
 import { replayCommand } from './replay.ts';
 import { serveCommand } from './serve.ts';
@@ -33,6 +35,14 @@ try {
     .scriptName('game-gym')
     .usage('$0 <command> [options]')
     .option('debug', { type: 'boolean', default: false, describe: 'Print the stack trace of an error' })
+    .option('plugin', {
+      type: 'array',
+      string: true,
+      alias: 'plugins',
+      global: true,
+      default: [] as string[],
+      describe: 'A TS or JS file that registers games, adapters or bots (repeatable; "plugins" in config files)',
+    })
     .middleware((args) => {
       // yargs turns a number flag given as text into NaN; say what was typed instead of "got null" later.
       for (const [key, value] of Object.entries(args)) {
@@ -41,6 +51,8 @@ try {
         }
       }
     }, true)
+    // Plugins load before any command runs, so their games, adapters and bots are known to every command.
+    .middleware(async (args) => loadPlugins((args.plugin as string[] | undefined) ?? []))
     .command(serveCommand)
     .command(trainCommand)
     .command(evaluateCommand)
@@ -52,7 +64,8 @@ try {
     .command(watchCommand)
     .command(workerCommand)
     .command(solveCommand)
-    .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay, watch, worker or solve')
+    .command(gamesCommand)
+    .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay, watch, worker, solve or games')
     .strict()
     .help()
     .wrap(Math.min(110, process.stdout.columns ?? 110))

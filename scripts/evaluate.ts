@@ -26,12 +26,12 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   describe: 'Round robin of bots and checkpoints: win/draw/loss per pair with Wilson intervals and Elo ratings (mean scores for single-player games)',
   builder: (y) =>
     y
-      .option('game', { type: 'string', default: d.game, describe: 'Server game (TicTacToe: round robin; Yahtzee: mean scores)' })
+      .option('game', { type: 'string', default: d.game, describe: 'Game: a registered name or id (two-player games: round robin; single-player: mean scores)' })
       .option('agents', {
         type: 'array',
         string: true,
         default: [] as string[],
-        describe: 'Comma- or space-separated bots (random, minimax, greedy) and checkpoint folders (a run folder, its checkpoint/ or best/, or their agent/); default: the game\'s bots (minimax,random for TicTacToe, greedy,random for Yahtzee)',
+        describe: 'Comma- or space-separated bots of the game and checkpoint folders (a run folder, its checkpoint/ or best/, or their agent/); default: the game\'s bots',
       })
       .option('games', { type: 'number', default: d.games, describe: 'Games per pair (per agent in single-player games); seats and first moves balanced' })
       .option('server', { type: 'string', default: d.server, describe: 'embedded (a fresh seeded server in process), embedded-tcp, or host:port of a running server (the reference too)' })

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { embeddedGames } from '../src/games/registry.ts';
 import { GameServer, type ServerEvent } from '../src/server/index.ts';
 
 interface ServeArgs {
@@ -39,6 +40,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       port: args.port,
       tls,
       seed: args.seed,
+      // Built-in games and every --plugin game that brings its rules.
+      games: embeddedGames(),
       maxConnections: args['max-connections'],
       maxSessions: args['max-sessions'],
       onEvent: (e: ServerEvent) => {

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { defaultCacheDir, loadOrSolve } from '../agents/yahtzee/table.ts';
+import { SOLVED_GAME, defaultCacheDir, loadOrSolve } from '../agents/yahtzee/table.ts';
+import { findGame } from '../src/games/registry.ts';
 import { GameGymError, InvalidOptionError } from '../src/protocol/errors.ts';
 import { ProgressBar } from '../src/progress.ts';
 
@@ -36,7 +37,9 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
 };
 
 async function run(args: SolveArgs): Promise<void> {
-  if (args.game !== 'Yahtzee') throw new InvalidOptionError(`Expected game to be Yahtzee (the only game solve knows), got ${args.game === undefined ? 'nothing' : JSON.stringify(args.game)}`);
+  if (args.game === undefined || findGame(args.game)?.name !== SOLVED_GAME) {
+    throw new InvalidOptionError(`Expected game to be ${SOLVED_GAME} (the only game solve knows), got ${args.game === undefined ? 'nothing' : JSON.stringify(args.game)}`);
+  }
   const cacheDir = args['cache-dir'] ?? defaultCacheDir();
   console.log(`game-gym solve ${JSON.stringify({ game: args.game, yahtzeeBonus: args['yahtzee-bonus'], cacheDir, fresh: args.fresh })}`);
   let bar: ProgressBar | undefined;

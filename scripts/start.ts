@@ -18,7 +18,7 @@ interface StartArgs {
 /** `game-gym start` (npm start): the main job. Trains as its config says (DQN on TicTacToe vs random and 30% minimax), then evaluates the kept agent on the config's game against its evaluation opponents. */
 export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start',
-  describe: 'Main job: train a DQN TicTacToe agent against the random bot (30% of games against minimax) on the embedded server, then evaluate it',
+  describe: 'Main job: train the agent of experiments/configs/start.json (DQN on TicTacToe, mostly against the random bot) on the embedded server, then evaluate it',
   builder: (y) =>
     y
       .option('config', { type: 'string', default: 'experiments/configs/start.json', describe: 'Training config of the main job' })

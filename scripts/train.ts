@@ -89,10 +89,10 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   builder: (y) =>
     y
       .option('config', { type: 'string', describe: 'JSON or YAML config file (e.g. experiments/configs/start.json, or a run\'s config.json); flags override it', config: true, configParser: readConfigFile })
-      .option('game', { type: 'string', default: d.game, describe: 'Server game' })
+      .option('game', { type: 'string', default: d.game, describe: 'Game: a registered name or id (game-gym games lists them)' })
       .option('agent', { type: 'string', default: d.agent, choices: AGENT_NAMES, describe: 'Learner' })
-      .option('opponent', { type: 'string', default: d.opponent, choices: ['random', 'minimax', 'greedy', 'mix', 'self', 'pool'], describe: 'Other seats: a bot, a mix of bots drawn per game, the learner itself (self) or past snapshots (pool)' })
-      .option('opponent-mix', { type: 'string', default: JSON.stringify(d.opponentMix), describe: '--opponent mix: JSON of bot shares, e.g. \'{"random":0.7,"minimax":0.3}\'' })
+      .option('opponent', { type: 'string', default: d.opponent, describe: 'Other seats: a bot of the game (random, or one game-gym games lists; name:option for options), a mix of bots drawn per game, the learner itself (self) or past snapshots (pool)' })
+      .option('opponent-mix', { type: 'string', default: JSON.stringify(d.opponentMix), describe: '--opponent mix: JSON of bot shares, e.g. \'{"random":0.7,"minimax":0.3}\' (default: 70% random, 30% the game\'s last evaluation opponent)' })
       .option('envs', { type: 'number', default: d.envs, describe: 'Parallel sessions' })
       .option('steps', { type: 'number', describe: `Env steps to train for (default ${d.steps}); with --resume, the run's new total` })
       .option('server', { type: 'string', default: d.server, describe: 'embedded, embedded-tcp, or host:port of a running server (the reference too)' })
@@ -100,7 +100,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('out', { type: 'string', default: d.out, describe: 'Folder for run folders (game__agent__seed__time)' })
       .option('eval-every', { type: 'number', default: d.evalEvery, describe: 'Env steps between evaluations' })
       .option('eval-games', { type: 'number', default: d.evalGames, describe: 'Games per evaluation and opponent' })
-      .option('eval-opponents', { type: 'array', string: true, default: [] as string[], describe: 'Fixed evaluation opponents (default: random and minimax for TicTacToe, else random)' })
+      .option('eval-opponents', { type: 'array', string: true, default: [] as string[], describe: 'Fixed evaluation opponents (default: the game spec\'s evaluation opponents)' })
       .option('checkpoint-every', { type: 'number', default: d.checkpointEvery, describe: 'Env steps between checkpoints' })
       .option('keep-best', { type: 'boolean', default: d.keepBest, describe: 'Save the agent of the best evaluation into best/ (--no-keep-best to skip)' })
       .option('pool-latest-ratio', { type: 'number', default: d.poolLatestRatio, describe: '--opponent pool: share of games against the latest policy' })

@@ -2,7 +2,8 @@ import type { CommandModule } from 'yargs';
 import { GameClient, type GameClientOptions } from '../src/client/client.ts';
 import { adapterFactory } from '../src/env/adapter.ts';
 import type { SeatInfo } from '../src/env/adapter.ts';
-import '../src/env/builtins.ts';
+import { DEFAULT_GAME } from '../src/games/builtins.ts';
+import { findGame } from '../src/games/registry.ts';
 import { AbortError, GameServerError, SessionLostError } from '../src/protocol/errors.ts';
 import type { GameState } from '../src/protocol/messages.ts';
 
@@ -127,7 +128,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     y
       .option('session', { type: 'string', demandOption: true, describe: 'Named session to watch' })
       .option('name', { type: 'string', demandOption: true, describe: 'Name of the player to follow' })
-      .option('game', { type: 'string', default: 'TicTacToe', describe: 'Game of the session' })
+      .option('game', { type: 'string', default: DEFAULT_GAME, describe: 'Game of the session (a name or id; see game-gym games)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Server address' })
       .option('port', { type: 'number', default: 4711, describe: 'Server port' })
       .option('tls', { type: 'boolean', default: false, describe: 'Speak TLS (verifies with the system store)' })
@@ -136,6 +137,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('players', { type: 'number', describe: 'Players in the session, for rendering (default: guessed from the states)' })
       .option('until-gameover', { type: 'boolean', default: false, describe: 'Stop after the first finished game' }) as never,
   handler: async (args) => {
+    args.game = findGame(args.game)?.name ?? args.game;
     const factory = adapterFactory(args.game);
     const adapter = factory?.();
     const tls =

@@ -39,6 +39,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { makeSelfPlayEnvs, type GameEnv, type StepInfo } from '../../src/env/env.ts';
+import { embeddedGames } from '../../src/games/registry.ts';
 import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
 import { startChildServer } from '../../src/server/child.ts';
 import { GameFramework } from '../../src/server/framework.ts';
@@ -164,7 +165,7 @@ export async function collect(partial: Partial<CollectConfig>, hooks: CollectHoo
   const bySpec = new Map<string, Promise<ResolvedPolicy>>();
   const resolved = await Promise.all(
     config.policies.map((spec) => {
-      if (!bySpec.has(spec)) bySpec.set(spec, resolvePolicy(spec));
+      if (!bySpec.has(spec)) bySpec.set(spec, resolvePolicy(spec, config.game));
       return bySpec.get(spec) as Promise<ResolvedPolicy>;
     }),
   );
@@ -417,7 +418,7 @@ async function playShard(
   const embedded = workers.slice(0, n).some((w) => !w.remote);
   // A fresh in-process server per shard, seeded by the shard: what a shard plays does not depend on earlier shards.
   const framework = embedded
-    ? new GameFramework({ seed: `${config.seed}/shard-${shard}`, maxSessions: 4 * n + 64, maxWaiting: 4 * n * (config.players ?? 2) + 64 })
+    ? new GameFramework({ seed: `${config.seed}/shard-${shard}`, games: embeddedGames(), maxSessions: 4 * n + 64, maxWaiting: 4 * n * (config.players ?? 2) + 64 })
     : undefined;
   const firstId = shard * config.shardEpisodes;
   const deciders = policies.shardDeciders(`${config.seed}/shard-${shard}`);

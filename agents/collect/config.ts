@@ -1,6 +1,8 @@
 import { makeEnv } from '../../src/env/env.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
 import type { BackendName } from '../../src/tf/backend.ts';
+import { DEFAULT_GAME } from '../../src/games/builtins.ts';
+import { findGame } from '../../src/games/registry.ts';
 
 /** Output formats of `collect`. */
 export const COLLECT_FORMATS = ['parquet', 'jsonl.gz'] as const;
@@ -15,7 +17,7 @@ export interface CollectConfig {
    * its checkpoint/agent folder). Resolved configs hold one per seat.
    */
   policies: string[];
-  /** Seats per session; null = the game's usual (TicTacToe 2). Resolved configs hold the number. */
+  /** Seats per session; null = the game's usual (its spec's default). Resolved configs hold the number. */
   players: number | null;
   /** Parallel sessions (each plays every seat of its game). */
   sessions: number;
@@ -41,7 +43,7 @@ export interface CollectConfig {
 
 /** Defaults of every collect option. */
 export const COLLECT_DEFAULTS: CollectConfig = {
-  game: 'TicTacToe',
+  game: DEFAULT_GAME,
   policies: ['random'],
   players: null,
   sessions: 64,
@@ -105,6 +107,7 @@ export async function resolveCollectConfig(partial: Partial<CollectConfig>): Pro
   c.policies = splitList(c.policies);
   if (c.policies.length === 0) throw new InvalidOptionError('Expected at least one policy (a bot name or a checkpoint folder)');
 
+  c.game = findGame(c.game)?.name ?? c.game;
   // The game's adapter decides the usual number of seats (and whether the game exists at all).
   const probe = makeEnv<Float32Array, number>(c.game, c.players === null ? {} : { players: c.players });
   const players = probe.players;

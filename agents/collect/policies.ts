@@ -6,7 +6,9 @@ import type { Policy } from '../../src/env/policy.ts';
 import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
 import type { BackendName } from '../../src/tf/backend.ts';
 import type { Learner } from '../agent.ts';
-import { BOT_AGENT_KIND, BOT_NAMES, isBotName, namedBotPolicy, type BotName } from '../bots.ts';
+import { botPolicy } from '../../src/env/opponents.ts';
+import { botNames } from '../../src/games/registry.ts';
+import { BOT_AGENT_KIND, isBotName, type BotName } from '../bots.ts';
 import { inspectCheckpoint } from '../tournament/agents.ts';
 import { loadLearner, type AgentName } from '../training/registry.ts';
 
@@ -56,6 +58,8 @@ export interface ResolvedPolicy {
   kind: 'bot' | AgentName;
   /** The bot (by name, or the one a bot checkpoint names). */
   bot?: BotName;
+  /** The game whose bot it is. */
+  game?: string;
   /** A bot checkpoint's seed (mixed into the per-session bot seeds). */
   botSeed?: number;
   /** Absolute path of the checkpoint folder (the one holding config.json). */
@@ -75,18 +79,18 @@ export function policyIdentity(p: ResolvedPolicy): string {
  * `best/` or their `agent/` work too). Bot names win over folders of the same
  * name (write ./random for a folder).
  */
-export async function resolvePolicy(spec: string): Promise<ResolvedPolicy> {
-  if (isBotName(spec)) return { spec, kind: 'bot', bot: spec };
+export async function resolvePolicy(spec: string, game: string): Promise<ResolvedPolicy> {
+  if (isBotName(spec, game)) return { spec, kind: 'bot', bot: spec, game };
   if (!existsSync(spec)) {
-    throw new InvalidOptionError(`Policy ${JSON.stringify(spec)} is neither a bot (${BOT_NAMES.join(', ')}) nor a checkpoint folder: no such folder`);
+    throw new InvalidOptionError(`Policy ${JSON.stringify(spec)} is neither a bot of ${game} (${botNames(game).join(', ')}) nor a checkpoint folder: no such folder`);
   }
   const info = await inspectCheckpoint(spec);
   const dir = path.resolve(info.agentDir);
   const fingerprint = await folderFingerprint(dir);
   if (info.kind === BOT_AGENT_KIND) {
     const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { bot?: unknown; seed?: unknown };
-    if (!isBotName(saved.bot)) throw new InvalidOptionError(`Checkpoint ${dir} names no known bot: ${JSON.stringify(saved.bot)}`);
-    return { spec, kind: 'bot', bot: saved.bot, botSeed: typeof saved.seed === 'number' ? saved.seed : 0, dir, fingerprint };
+    if (!isBotName(saved.bot, game)) throw new InvalidOptionError(`Checkpoint ${dir} names no bot of ${game}: ${JSON.stringify(saved.bot)}`);
+    return { spec, kind: 'bot', bot: saved.bot, game, botSeed: typeof saved.seed === 'number' ? saved.seed : 0, dir, fingerprint };
   }
   return { spec, kind: info.kind as AgentName, dir, fingerprint };
 }
@@ -251,7 +255,7 @@ export class PolicySet {
   decider(seat: number, seed: string): Decider {
     const p = this.resolved[seat];
     if (!p) throw new InvalidOptionError(`No policy for seat ${seat} (${this.resolved.length} given)`);
-    if (p.kind === 'bot') return botDecider(namedBotPolicy(p.bot as BotName, p.botSeed === undefined ? seed : `${seed}/${p.botSeed}`));
+    if (p.kind === 'bot') return botDecider(botPolicy(p.game as string, p.bot as BotName, p.botSeed === undefined ? seed : `${seed}/${p.botSeed}`));
     return this.deciders.get(p.dir as string) as BatchedDecider;
   }
 

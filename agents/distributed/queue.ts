@@ -312,7 +312,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     if (!existsSync(path.join(d.config.out, 'manifest.json'))) {
       throw new WorkerRefusedError(`job ${job.id} writes to ${d.config.out}, which this machine does not see (no manifest.json there): --out must be on a file system shared by every worker`);
     }
-    const resolved = await Promise.all(d.config.policies.map((p) => resolvePolicy(p)));
+    const resolved = await Promise.all(d.config.policies.map((p) => resolvePolicy(p, d.config.game)));
     const mine = resolved.map(policyIdentity);
     if (JSON.stringify(mine) !== JSON.stringify(d.identities)) {
       throw new WorkerRefusedError(`job ${job.id} wants policies ${d.identities.join(', ')}, this machine has ${mine.join(', ')}: checkpoints must be the same files on every machine`);

@@ -2,21 +2,20 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
+import { botPolicy } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
-import { BOT_AGENT_KIND, BOT_NAMES, BotAgent, checkpointKind, isBotName, namedBotPolicy, type BotName } from '../bots.ts';
+import { allBotNames, botNames, gameWithBot } from '../../src/games/registry.ts';
+import { BOT_AGENT_KIND, BotAgent, checkpointKind, isBotName, type BotName } from '../bots.ts';
 import type { Learner } from '../agent.ts';
 import { batchCalls } from '../training/batching.ts';
 import { AGENT_NAMES, loadLearner, type AgentName } from '../training/registry.ts';
-
-/** The games each bot can play (random plays any). */
-const BOT_GAMES: Record<BotName, string[] | null> = { random: null, minimax: ['TicTacToe'], greedy: ['Yahtzee'], optimal: ['Yahtzee'] };
 
 /** Learners that need tfjs (and so `initBackend` before loading). */
 export const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
 
 /** What the agent list of a tournament may hold, for error messages. */
-export const AGENT_HELP = `a bot (${BOT_NAMES.join(', ')}) or a checkpoint folder: a training run folder (its last checkpoint), its checkpoint/ or best/ (the best evaluated agent), or their agent/ (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;
+export const AGENT_HELP = `a bot of the game (random, or one its spec lists; game-gym games shows them) or a checkpoint folder: a training run folder (its last checkpoint), its checkpoint/ or best/ (the best evaluated agent), or their agent/ (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;
 
 /** A player of a tournament, ready to act. */
 export interface TournamentAgent {
@@ -125,7 +124,7 @@ export async function resolveAgents(specs: string[], context: AgentContext): Pro
 }
 
 async function resolveOne(spec: string, context: AgentContext, seed: string): Promise<TournamentAgent> {
-  if (isBotName(spec)) return botEntry(spec, spec, context, seed);
+  if (isBotName(spec, context.game) || (isBotName(spec) && !existsSync(spec))) return botEntry(spec, spec, context, seed);
   if (!existsSync(spec)) throw new InvalidOptionError(`Unknown agent ${JSON.stringify(spec)}: expected ${AGENT_HELP}; no such bot or folder`);
   const info = await inspectCheckpoint(spec);
   if (info.game !== undefined && info.game !== context.game) {
@@ -159,12 +158,11 @@ async function resolveOne(spec: string, context: AgentContext, seed: string): Pr
 }
 
 function botEntry(bot: BotName, spec: string, context: AgentContext, seed: string): TournamentAgent {
-  const games = BOT_GAMES[bot];
-  if (games && !games.includes(context.game)) {
-    throw new InvalidOptionError(`The ${bot} bot plays ${games.join(', ')} only, not ${context.game}; use ${BOT_NAMES.filter((b) => !BOT_GAMES[b] || BOT_GAMES[b]?.includes(context.game)).join(' or ')} or a checkpoint`);
+  if (!isBotName(bot, context.game)) {
+    throw new InvalidOptionError(`The ${bot} bot plays ${gameWithBot(bot) ?? 'no registered game'}, not ${context.game}; use ${botNames(context.game).join(' or ')} or a checkpoint`);
   }
-  // One policy object for both seats and every match: minimax's memo is filled once, not per session.
-  const policy = namedBotPolicy(bot, `tournament-${seed}`);
+  // One policy object for both seats and every match: a bot's memo (minimax's) is filled once, not per session.
+  const policy = botPolicy(context.game, bot, `tournament-${seed}`) as Policy<Float32Array>;
   return { label: bot, spec, kind: BOT_AGENT_KIND, bot, policy, opponent: () => policy, dispose: () => {} };
 }
 
@@ -180,7 +178,7 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
 /** Whether any spec names a checkpoint of a tfjs agent (so the backend must start first). */
 export async function needsTfjs(specs: string[]): Promise<boolean> {
   for (const spec of specs) {
-    if (isBotName(spec) || !existsSync(spec)) continue;
+    if (allBotNames().includes(spec) || !existsSync(spec)) continue;
     try {
       if (TFJS_AGENTS.includes((await inspectCheckpoint(spec)).kind)) return true;
     } catch {

@@ -175,10 +175,10 @@ describe('runTournament on Yahtzee (single player)', () => {
 describe('agents and options', () => {
   it('rejects bad agent names, listing what is allowed', async () => {
     await expect(runTournament({ agents: ['minimax', 'bogus'], games: 2 }, quiet)).rejects.toThrow(
-      /Unknown agent "bogus": expected a bot \(random, minimax, greedy, optimal\) or a checkpoint folder/,
+      /Unknown agent "bogus": expected a bot of the game \(random, or one its spec lists; game-gym games shows them\) or a checkpoint folder/,
     );
-    await expect(runTournament({ agents: ['greedy', 'random'], games: 2 }, quiet)).rejects.toThrow(/greedy bot plays Yahtzee only, not TicTacToe; use random or minimax/);
-    await expect(runTournament({ game: 'Yahtzee', agents: ['minimax'], games: 2 }, quiet)).rejects.toThrow(/minimax bot plays TicTacToe only/);
+    await expect(runTournament({ agents: ['greedy', 'random'], games: 2 }, quiet)).rejects.toThrow(/greedy bot plays Yahtzee, not TicTacToe; use random or minimax/);
+    await expect(runTournament({ game: 'Yahtzee', agents: ['minimax'], games: 2 }, quiet)).rejects.toThrow(/minimax bot plays TicTacToe, not Yahtzee/);
     const empty = await tempDir();
     await expect(runTournament({ agents: [empty, 'random'], games: 2 }, quiet)).rejects.toThrow(/holds no checkpoint.*expected a bot/);
     const alien = await tempDir();

@@ -11,12 +11,13 @@ import { evaluatePolicy } from '../training/evaluate.ts';
 import { wilson } from '../training/stats.ts';
 import { AGENT_HELP, needsTfjs, resolveAgents, type TournamentAgent } from './agents.ts';
 import { fitElo, type EloFit } from './elo.ts';
-import { YAHTZEE_OPTIMUM } from '../yahtzee/solver.ts';
+import { DEFAULT_GAME } from '../../src/games/builtins.ts';
+import { findGame } from '../../src/games/registry.ts';
 
 /** Everything a tournament is made of; every field has a default (`TOURNAMENT_DEFAULTS`). */
 export interface TournamentConfig {
   game: string;
-  /** Bot names and checkpoint folders. Empty: the game's bots (minimax, random for TicTacToe; greedy, random for Yahtzee). */
+  /** Bot names and checkpoint folders. Empty: the game's bots (its own ones, then random). */
   agents: string[];
   /** Games per pair (two-player games) or per agent (single-player games). */
   games: number;
@@ -38,7 +39,7 @@ export interface TournamentConfig {
 
 /** Defaults of every tournament option. */
 export const TOURNAMENT_DEFAULTS: TournamentConfig = {
-  game: 'TicTacToe',
+  game: DEFAULT_GAME,
   agents: [],
   games: 1000,
   server: 'embedded',
@@ -51,8 +52,6 @@ export const TOURNAMENT_DEFAULTS: TournamentConfig = {
   backend: 'auto',
 };
 
-const DEFAULT_AGENTS: Record<string, string[]> = { TicTacToe: ['minimax', 'random'], Yahtzee: ['greedy', 'random'] };
-
 /** Checks a config (defaults filled in); throws InvalidOptionError with what is wrong. */
 export function resolveTournamentConfig(partial: Partial<TournamentConfig>): TournamentConfig {
   const unknown = Object.keys(partial).filter((k) => !(k in TOURNAMENT_DEFAULTS));
@@ -60,7 +59,9 @@ export function resolveTournamentConfig(partial: Partial<TournamentConfig>): Tou
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TournamentConfig>;
   const c: TournamentConfig = { ...TOURNAMENT_DEFAULTS, ...defined };
   c.agents = c.agents.flatMap((a) => String(a).split(',')).map((a) => a.trim()).filter(Boolean);
-  if (c.agents.length === 0) c.agents = DEFAULT_AGENTS[c.game] ?? ['random'];
+  c.game = findGame(c.game)?.name ?? c.game;
+  const bots = Object.keys(findGame(c.game)?.bots ?? { random: null });
+  if (c.agents.length === 0) c.agents = [...bots.filter((b) => b !== 'random'), 'random'];
   for (const key of ['games', 'parallel'] as const) {
     if (!(Number.isInteger(c[key]) && c[key] > 0)) throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${JSON.stringify(c[key])}`);
   }
@@ -83,7 +84,7 @@ export interface Outcomes extends ResultCounts {
 export interface PairResult extends Outcomes {
   a: string;
   b: string;
-  /** The games in which `a` moved first (TicTacToe), and second. */
+  /** The games in which `a` moved first (games whose spec balances first moves), and second. */
   aFirst?: Outcomes;
   aSecond?: Outcomes;
   seconds: number;
@@ -141,7 +142,7 @@ export interface TournamentHooks {
 /**
  * Plays a round robin between bots and checkpoints on a two-player game
  * (every pair `games` games: each agent hosts half of them, and within each
- * half moves first in half of the games for TicTacToe), with Wilson intervals
+ * half moves first in half of the games where the spec balances them), with Wilson intervals
  * per pair and Elo ratings fitted to all games; or, for a single-player game,
  * each agent's mean score with its 95% interval.
  */
@@ -230,9 +231,10 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
   };
   if (players === 1) {
     result.scores = scores;
-    if (config.game === 'Yahtzee') {
-      result.optimum = YAHTZEE_OPTIMUM;
-      for (const s of scores) s.percentOfOptimum = round((100 * s.mean) / YAHTZEE_OPTIMUM);
+    const optimum = findGame(config.game)?.optimum;
+    if (optimum !== undefined) {
+      result.optimum = optimum;
+      for (const s of scores) s.percentOfOptimum = round((100 * s.mean) / optimum);
     }
   }
   else if (pairs.length > 0) {
@@ -248,7 +250,7 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
 /**
  * One pair: `a` hosts half the games (its seat is the env's, `b` the
  * opponent seat) and `b` the other half, so neither side's seat is favoured;
- * evaluatePolicy balances first moves within each half for TicTacToe.
+ * evaluatePolicy balances first moves within each half where the game spec says so.
  */
 async function playPair(
   a: TournamentAgent,

@@ -2,6 +2,7 @@ import { makeEnv, type StepInfo } from '../../src/env/env.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import type { ServerSpec } from '../../src/env/server-ref.ts';
+import { embeddedGames, findGame } from '../../src/games/registry.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { batchCalls } from './batching.ts';
 import { meanInterval, wilson } from './stats.ts';
@@ -20,7 +21,7 @@ export interface EvaluateOptions {
   /** Sessions played at once (their policy calls are batched). Default 16. */
   parallel?: number;
   players?: number;
-  /** Two-player games: the policy moves first in exactly half the games. Default true for TicTacToe. */
+  /** Two-player games: the policy moves first in exactly half the games. Default: when the game's spec has `isOpening`. */
   balanceFirstMove?: boolean;
   /** Record the protocol traffic of the games to this JSON Lines file (see `game-gym replay`). */
   record?: string;
@@ -42,7 +43,7 @@ export interface ResultCounts {
 /** What `evaluatePolicy` measured. */
 export interface EvaluationResult extends ResultCounts {
   opponent: string;
-  /** TicTacToe with balanced first moves: the results when the policy moved first, and second. */
+  /** With balanced first moves: the results when the policy moved first, and second. */
   moveFirst?: ResultCounts;
   moveSecond?: ResultCounts;
   /** Score games: the mean final score with its 95% interval. */
@@ -57,9 +58,11 @@ export interface EvaluationResult extends ResultCounts {
  */
 export async function evaluatePolicy(options: EvaluateOptions): Promise<EvaluationResult> {
   const started = performance.now();
-  const own = options.server === undefined ? new GameFramework({ seed: options.seed ?? 0 }) : undefined;
+  const own = options.server === undefined ? new GameFramework({ seed: options.seed ?? 0, games: embeddedGames() }) : undefined;
   const server = options.server ?? (own as GameFramework);
-  const balance = options.balanceFirstMove ?? options.game === 'TicTacToe';
+  const isOpening = findGame(options.game)?.isOpening;
+  const balance = (options.balanceFirstMove ?? isOpening !== undefined) && isOpening !== undefined;
+  const movedFirst = (info: StepInfo): boolean => isOpening !== undefined && info.state !== null && isOpening(info.state);
   const policy = batchCalls(options.policy);
   const parallel = Math.max(1, Math.min(options.parallel ?? 16, options.games));
   const outcomes: Array<{ outcome: string; first: boolean; score: number }> = [];
@@ -116,12 +119,6 @@ export async function evaluatePolicy(options: EvaluateOptions): Promise<Evaluati
   }
   if (outcomes.some((o) => o.outcome === 'score')) result.score = meanInterval(outcomes.map((o) => o.score));
   return result;
-}
-
-/** TicTacToe: whether the seat's reset observation shows an empty board (it moves first). */
-function movedFirst(info: StepInfo): boolean {
-  const board = info.state?.board;
-  return Array.isArray(board) && board.every((v) => v === -1);
 }
 
 function counts(outcomes: Array<{ outcome: string }>): ResultCounts {

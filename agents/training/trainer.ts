@@ -7,6 +7,8 @@ import { makeEnv, makeSelfPlayEnvs, type GameEnv } from '../../src/env/env.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
+import { DEFAULT_GAME } from '../../src/games/builtins.ts';
+import { botNames, embeddedGames, findGame, isBot } from '../../src/games/registry.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
@@ -15,20 +17,19 @@ import { initBackend, describeBackend, type BackendName } from '../../src/tf/bac
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { Learner, TransitionBatch } from '../agent.ts';
 import { batchCalls } from './batching.ts';
-import { YAHTZEE_OPTIMUM } from '../yahtzee/solver.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
 import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
 import { AGENT_NAMES, createLearner, loadLearner, type AgentName } from './registry.ts';
 
-/** Who the learner plays against while training. */
-export type TrainOpponent = 'random' | 'minimax' | 'greedy' | 'mix' | 'self' | 'pool';
+/** Who the learner plays against while training: a bot of the game (`name` or `name:option`), a mix, itself, or past snapshots. */
+export type TrainOpponent = string;
 
 /** Everything a training run is made of; every field has a default (`TRAIN_DEFAULTS`). */
 export interface TrainConfig {
   game: string;
   agent: AgentName;
   opponent: TrainOpponent;
-  /** With `opponent: 'mix'`: bots and their shares of the games, e.g. { random: 0.7, minimax: 0.3 }. */
+  /** With `opponent: 'mix'`: bots and their shares of the games, e.g. { random: 0.7, minimax: 0.3 }. Empty: 70% random, 30% the game's last evaluation opponent. */
   opponentMix: Record<string, number>;
   /** With `opponent: 'pool'`: the share of games against the latest policy; the rest go to past snapshots. */
   poolLatestRatio: number;
@@ -47,7 +48,7 @@ export interface TrainConfig {
   /** Env steps between evaluations. */
   evalEvery: number;
   evalGames: number;
-  /** Fixed opponents of the evaluations. Default: random and minimax for TicTacToe, random elsewhere. */
+  /** Fixed opponents of the evaluations. Default: the game spec's `evalOpponents`. */
   evalOpponents: string[];
   /** Env steps between checkpoints. */
   checkpointEvery: number;
@@ -67,10 +68,10 @@ export interface TrainConfig {
 
 /** Defaults of every training option. */
 export const TRAIN_DEFAULTS: TrainConfig = {
-  game: 'TicTacToe',
+  game: DEFAULT_GAME,
   agent: 'dqn',
   opponent: 'random',
-  opponentMix: { random: 0.7, minimax: 0.3 },
+  opponentMix: {},
   poolLatestRatio: 0.8,
   poolSize: 5,
   poolSnapshotEvery: 20_000,
@@ -97,7 +98,13 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   // Keys left undefined (flags not given) take their defaults.
   const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
   const c: TrainConfig = { ...TRAIN_DEFAULTS, ...given };
-  if (c.evalOpponents.length === 0) c.evalOpponents = c.game === 'TicTacToe' ? ['random', 'minimax'] : ['random'];
+  const game = findGame(c.game);
+  if (game) c.game = game.name;
+  if (c.evalOpponents.length === 0) c.evalOpponents = game ? [...game.evalOpponents] : ['random'];
+  if (Object.keys(c.opponentMix).length === 0) {
+    const strongest = c.evalOpponents.filter((b) => b !== 'random').at(-1);
+    c.opponentMix = strongest ? { random: 0.7, [strongest]: 0.3 } : { random: 1 };
+  }
   const positiveInt = (key: keyof TrainConfig): void => {
     const v = c[key];
     if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
@@ -106,13 +113,17 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   };
   for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
   if (!AGENT_NAMES.includes(c.agent)) throw new InvalidOptionError(`Expected agent to be one of ${AGENT_NAMES.join(', ')}, got ${JSON.stringify(c.agent)}`);
-  if (!['random', 'minimax', 'greedy', 'mix', 'self', 'pool'].includes(c.opponent)) {
-    throw new InvalidOptionError(`Expected opponent to be random, minimax, greedy, mix, self or pool, got ${JSON.stringify(c.opponent)}`);
+  const bots = botNames(c.game);
+  if (!isBot(c.game, c.opponent) && !['mix', 'self', 'pool'].includes(c.opponent)) {
+    throw new InvalidOptionError(`Expected opponent to be ${[...bots, 'mix', 'self'].join(', ')} or pool, got ${JSON.stringify(c.opponent)}`);
   }
   for (const [bot, weight] of Object.entries(c.opponentMix)) {
-    if (!['random', 'minimax', 'greedy'].includes(bot) || !(weight >= 0)) {
-      throw new InvalidOptionError(`Expected opponentMix to map random, minimax or greedy to non-negative weights, got ${JSON.stringify(c.opponentMix)}`);
+    if (!isBot(c.game, bot) || !(weight >= 0)) {
+      throw new InvalidOptionError(`Expected opponentMix to map bots of ${c.game} (${bots.join(', ')}) to non-negative weights, got ${JSON.stringify(c.opponentMix)}`);
     }
+  }
+  for (const bot of c.evalOpponents) {
+    if (!isBot(c.game, bot)) throw new InvalidOptionError(`Expected evalOpponents to be bots of ${c.game} (${bots.join(', ')}), got ${JSON.stringify(bot)}`);
   }
   if (!(c.poolLatestRatio >= 0 && c.poolLatestRatio <= 1)) {
     throw new InvalidOptionError(`Expected poolLatestRatio to be a number from 0 to 1, got ${c.poolLatestRatio}`);
@@ -220,7 +231,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const snapshotDir = path.join(os.tmpdir(), `gsg-pool-${process.pid}-${Date.now()}`);
   // The embedded server is the run's own, seeded like the run, in process or behind a loopback port.
   const embedded = config.server === 'embedded' || config.server === 'embedded-tcp';
-  const ownServer = embedded ? new GameFramework({ seed: config.seed }) : undefined;
+  const ownServer = embedded ? new GameFramework({ seed: config.seed, games: embeddedGames() }) : undefined;
   const ownTcp = config.server === 'embedded-tcp' ? await GameServer.start({ port: 0, framework: ownServer }) : undefined;
   const envs = makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool);
   const vector = new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
@@ -241,7 +252,9 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const evaluate = async (): Promise<EvaluationResult[]> => {
     const results: EvaluationResult[] = [];
     for (const opponent of config.evalOpponents) {
-      const r = await evaluatePolicy({ game: config.game, policy: agent, opponent: opponent as OpponentSpec, games: config.evalGames, seed: config.seed + state.envSteps, players: config.players ?? undefined });
+      // A game with no embedded rules lives only on the training server, so it is evaluated there.
+      const evalServer = findGame(config.game)?.rules ? undefined : config.server;
+      const r = await evaluatePolicy({ game: config.game, policy: agent, opponent: opponent as OpponentSpec, games: config.evalGames, seed: config.seed + state.envSteps, players: config.players ?? undefined, server: evalServer });
       results.push(r);
       await appendFile(metricsFile, `${JSON.stringify({ type: 'eval', step: state.envSteps, episodes: state.episodes, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean })}\n`);
     }
@@ -370,7 +383,7 @@ function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, a
   }
   let opponent: OpponentSpec = config.opponent as OpponentSpec;
   if (config.opponent === 'mix') {
-    opponent = { mix: Object.entries(config.opponentMix).map(([bot, weight]) => ({ policy: bot as 'random' | 'minimax' | 'greedy', weight })) };
+    opponent = { mix: Object.entries(config.opponentMix).map(([bot, weight]) => ({ policy: bot, weight })) };
   }
   if (config.opponent === 'pool') {
     const latest = batchCalls<Float32Array>({ name: 'latest', act: (o, m) => agent.act(o, m) });
@@ -462,10 +475,11 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
       points.push({ x: r.step as number, y: r.lossRate as number, series: `loss vs ${r.opponent}` });
     }
   }
-  if (scoreGame && config.game === 'Yahtzee' && points.length > 0) {
+  const optimum = findGame(config.game)?.optimum;
+  if (scoreGame && optimum !== undefined && points.length > 0) {
     const end = Math.max(...points.map((p) => p.x));
-    const series = `optimum ${YAHTZEE_OPTIMUM.toFixed(1)} (solitaire)`;
-    points.push({ x: 0, y: YAHTZEE_OPTIMUM, series }, { x: end, y: YAHTZEE_OPTIMUM, series });
+    const series = `optimum ${optimum.toFixed(1)} (solitaire)`;
+    points.push({ x: 0, y: optimum, series }, { x: end, y: optimum, series });
   }
   await writeCurveSvg(path.join(runDir, 'curve.svg'), points, {
     title: `${config.game}: ${config.agent} vs ${config.opponent} (greedy evaluation, ${config.evalGames} games)`,

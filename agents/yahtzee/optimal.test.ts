@@ -7,6 +7,7 @@ import { GameFramework } from '../../src/server/framework.ts';
 import { YahtzeeGame } from '../../src/server/games/yahtzee.ts';
 import { SeededRng } from '../../src/server/rng.ts';
 import { OptimalYahtzeePolicy, positionOf } from './optimal.ts';
+import { getGame } from '../../src/games/registry.ts';
 import { YAHTZEE_OPTIMUM, solve, solveTurn, turnScratch, rollIndex, type Solution } from './solver.ts';
 
 let solution: Solution;
@@ -24,6 +25,7 @@ function serverState(game: YahtzeeGame, id: number): GameState {
 describe('the optimal Yahtzee bot', () => {
   it('solves the server\'s rules (150 rule included) to the recorded optimum', () => {
     expect(solution.expected).toBeCloseTo(YAHTZEE_OPTIMUM, 9);
+    expect(getGame('Yahtzee').optimum).toBe(YAHTZEE_OPTIMUM);
     expect(solution.expected.toFixed(4)).toBe('284.7862');
   });
 

@@ -1,5 +1,7 @@
 import { YAHTZEE_ACTIONS, YAHTZEE_ADD, YAHTZEE_CROSS, YAHTZEE_REROLLS, rerollDice } from '../../src/env/adapters/yahtzee.ts';
 import type { Policy } from '../../src/env/policy.ts';
+import '../../src/games/builtins.ts';
+import { registerBot } from '../../src/games/registry.ts';
 import { CATEGORIES, YAHTZEE, categoryPoints, keepIndex, rollIndex, scoreValue, solveTurn, turnScratch, type Solution } from './solver.ts';
 import { sharedSolution } from './table.ts';
 
@@ -107,3 +109,6 @@ function bestAction(q: Float64Array, mask: Uint8Array): number {
   }
   return best >= 0 ? best : Math.max(0, mask.indexOf(1));
 }
+
+// The 'optimal' bot of the game this file solves, next to its spec's own bots.
+registerBot('Yahtzee', 'optimal', () => new OptimalYahtzeePolicy());

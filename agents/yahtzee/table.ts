@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
 import { solve, stateIndex, STATES, type Solution } from './solver.ts';
 
+/** The game this solver solves (the one `game-gym solve` knows). */
+export const SOLVED_GAME = 'Yahtzee';
+
 const MAGIC = 'YZOPTV01';
 
 /** The cache folder: `$GAME_GYM_CACHE_DIR` when set, else the repository's `experiments/cache/`. */

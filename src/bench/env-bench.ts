@@ -1,5 +1,6 @@
 import { randomLegal } from '../env/bots.ts';
 import { makeEnv } from '../env/env.ts';
+import { DEFAULT_GAME } from '../games/builtins.ts';
 import { startChildServer } from '../server/child.ts';
 import { GameFramework } from '../server/framework.ts';
 import { SeededRng } from '../server/rng.ts';
@@ -38,7 +39,7 @@ export interface EnvBenchRow {
  * half the envs per batch).
  */
 export async function runEnvBench(options: EnvBenchOptions): Promise<EnvBenchRow[]> {
-  const game = options.game ?? 'TicTacToe';
+  const game = options.game ?? DEFAULT_GAME;
   const pairs = options.transports.flatMap((transport) => options.envs.map((envs) => ({ transport, envs })));
   const rows: EnvBenchRow[] = [];
   let index = 0;

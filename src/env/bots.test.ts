@@ -123,18 +123,18 @@ describe('opponents', () => {
   });
 
   it('a mix chooser follows its weights (0 weight never chosen)', () => {
-    const choose = opponentChooser({ mix: [{ policy: 'random', weight: 3 }, { policy: 'minimax', weight: 1 }, { policy: 'greedy', weight: 0 }] }, 's');
+    const choose = opponentChooser({ mix: [{ policy: 'random', weight: 3 }, { policy: 'minimax', weight: 1 }, { policy: { name: 'never', act: () => [] }, weight: 0 }] }, 's', 'TicTacToe');
     const rng = new SeededRng('mix-weights');
-    const counts: Record<string, number> = { random: 0, minimax: 0, greedy: 0 };
+    const counts: Record<string, number> = { random: 0, minimax: 0, never: 0 };
     for (let i = 0; i < 4000; i++) counts[choose!(rng).name]!++;
-    expect(counts.greedy).toBe(0);
+    expect(counts.never).toBe(0);
     expect(counts.random! / 4000).toBeGreaterThan(0.72);
     expect(counts.random! / 4000).toBeLessThan(0.78);
   });
 
   it('rejects bad opponent specs', () => {
     const bad: Array<[unknown, string]> = [
-      ['smart', 'Expected an opponent of random, minimax, greedy, external, a policy or { mix }, got "smart"'],
+      ['smart', 'Expected an opponent of random, minimax, external, a policy or { mix }, got "smart"'],
       [{ mix: [{ policy: 'random', weight: -1 }] }, 'Expected mix weight 0 to be a non-negative number, got -1'],
       [{ mix: [{ policy: 'random', weight: 0 }] }, 'Expected the opponent mix weights to sum to more than 0'],
       [{ mix: [{ policy: 'external', weight: 1 }] }, 'An opponent mix cannot contain "external"'],
@@ -142,7 +142,7 @@ describe('opponents', () => {
     ];
     for (const [spec, message] of bad) {
       // makeEnv checks the spec at once, not at the first reset.
-      for (const attempt of [() => opponentChooser(spec as OpponentSpec, 'x'), () => makeEnv('TicTacToe', { opponents: spec as OpponentSpec })]) {
+      for (const attempt of [() => opponentChooser(spec as OpponentSpec, 'x', 'TicTacToe'), () => makeEnv('TicTacToe', { opponents: spec as OpponentSpec })]) {
         let caught: unknown;
         try {
           attempt();

@@ -478,9 +478,9 @@ describe('order of calls, options, truncation, close', () => {
       [() => makeEnv('Yahtzee', { players: 1.5 }), 'Expected players to be a positive integer, got 1.5'],
       [() => makeEnv('TicTacToe', { illegalAction: 'ignore' as never }), 'Expected illegalAction to be one of raise, penalize, resample, got "ignore"'],
       [() => makeEnv('Yahtzee', { players: 3, opponents: ['random'] }), 'Expected 2 opponents for 3 players, got 1'],
-      [() => makeEnv('Chess'), 'No adapter is registered for game "Chess"; pass options.adapter or call registerAdapter'],
+      [() => makeEnv('Chess'), 'No adapter is registered for game "Chess"; pass options.adapter, call registerAdapter, or register a game spec (a --plugin)'],
       [() => makeEnv('Yahtzee', { adapter: () => new TicTacToeAdapter() as never }), 'The adapter is for TicTacToe, not Yahtzee'],
-      [() => makeEnv('TicTacToe', { opponents: 'grandmaster' as never }), 'Expected an opponent of random, minimax, greedy, external, a policy or { mix }, got "grandmaster"'],
+      [() => makeEnv('TicTacToe', { opponents: 'grandmaster' as never }), 'Expected an opponent of random, minimax, external, a policy or { mix }, got "grandmaster"'],
     ];
     for (const [make, message] of bad) {
       let caught: unknown;

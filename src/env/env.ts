@@ -18,7 +18,8 @@ import type { GameState } from '../protocol/messages.ts';
 import { SeededRng } from '../server/rng.ts';
 import { adapterFactory, type Adapter, type AdapterFactory, type EpisodeOutcome } from './adapter.ts';
 import { randomLegal } from './bots.ts';
-import './builtins.ts';
+import '../games/builtins.ts';
+import { findGame, getGame } from '../games/registry.ts';
 import { OpponentSeat, opponentChooser, type OpponentSpec } from './opponents.ts';
 import { clientOptionsFor, type ServerSpec } from './server-ref.ts';
 import { Seat } from './seat.ts';
@@ -44,7 +45,7 @@ export interface EnvOptions<Obs = unknown, Act = unknown> {
   session?: string;
   /** This seat's player name in the session (what observers follow; Yahtzee shows it). Default `env-<random>`. */
   name?: string;
-  /** Seats in the session; default the game's usual (TicTacToe 2, Yahtzee 1, Echo 1, Chat 1). */
+  /** Seats in the session; default the game's usual (its spec's `players.default`). */
   players?: number;
   /** Who plays the other seats: one spec for all, or one per seat. Default `'random'`. */
   opponents?: OpponentSpec | OpponentSpec[];
@@ -111,7 +112,6 @@ export interface Env<Obs = unknown, Act = unknown> {
   close(): Promise<void>;
 }
 
-const DEFAULT_PLAYERS: Record<string, number> = { TicTacToe: 2, Yahtzee: 1, Echo: 1, Chat: 1 };
 const ILLEGAL_POLICIES: IllegalActionPolicy[] = ['raise', 'penalize', 'resample'];
 
 /**
@@ -157,7 +157,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
 
   constructor(game: string, options: EnvOptions<Obs, Act> = {}) {
     const factory = (options.adapter ?? adapterFactory(game)) as AdapterFactory<Obs, Act> | undefined;
-    if (!factory) throw new InvalidOptionError(`No adapter is registered for game ${JSON.stringify(game)}; pass options.adapter or call registerAdapter`);
+    if (!factory) throw new InvalidOptionError(`No adapter is registered for game ${JSON.stringify(game)}; pass options.adapter, call registerAdapter, or register a game spec (a --plugin)`);
     this.factory = factory;
     this.adapter = factory();
     if (this.adapter.game !== game) throw new InvalidOptionError(`The adapter is for ${this.adapter.game}, not ${game}`);
@@ -165,7 +165,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     this.options = options;
     this.observationSpace = this.adapter.observationSpace;
     this.actionSpace = this.adapter.actionSpace;
-    this.players = options.players ?? DEFAULT_PLAYERS[game] ?? 1;
+    this.players = options.players ?? findGame(game)?.players.default ?? 1;
     if (!(Number.isInteger(this.players) && this.players > 0)) {
       throw new InvalidOptionError(`Expected players to be a positive integer, got ${String(options.players)}`);
     }
@@ -184,7 +184,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
       throw new InvalidOptionError(`Expected ${this.players - 1} opponents for ${this.players} players, got ${this.opponentSpecs.length}`);
     }
     // Checked now, not at the first reset (which would leave a seat that never joined behind).
-    for (const spec of this.opponentSpecs) opponentChooser(spec, 'check');
+    for (const spec of this.opponentSpecs) opponentChooser(spec, 'check', game);
     this.rng = new SeededRng(`env-${options.seed ?? 0}`);
     this.sessionName = options.session ?? `gym-${randomBytes(6).toString('hex')}`;
   }
@@ -363,7 +363,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     this.opponents = [];
     this.opponentSpecs.forEach((spec, i) => {
       const seed = `${this.options.seed ?? 0}-${i}`;
-      const choose = opponentChooser(spec, seed);
+      const choose = opponentChooser(spec, seed, this.game);
       if (choose) {
         const bot = new OpponentSeat(this.factory as AdapterFactory<any, number>, choose, { ...common, name: `bot-${i + 1}-${name}` }, seed);
         bot.onStuck = () => {
@@ -427,6 +427,11 @@ export function makeEnv<Obs = Float32Array, Act = number>(game: string, options:
   return new GameEnv<Obs, Act>(game, options);
 }
 
+/** Gymnasium's `make`: an env for one seat of the registered game with this id (`'TicTacToe-v0'`) or name. */
+export function make<Obs = Float32Array, Act = number>(id: string, options: EnvOptions<Obs, Act> = {}): GameEnv<Obs, Act> {
+  return new GameEnv<Obs, Act>(getGame(id).name, options);
+}
+
 /**
  * Envs for every seat of one session (self-play: several learning seats in
  * one game). The first is the leader and restarts games. Reset them
@@ -436,7 +441,7 @@ export function makeSelfPlayEnvs<Obs = Float32Array, Act = number>(
   game: string,
   options: Omit<EnvOptions<Obs, Act>, 'opponents' | 'leader' | 'name'> = {},
 ): Array<GameEnv<Obs, Act>> {
-  const players = options.players ?? DEFAULT_PLAYERS[game] ?? 2;
+  const players = options.players ?? findGame(game)?.players.default ?? 2;
   const session = options.session ?? `selfplay-${randomBytes(6).toString('hex')}`;
   return Array.from({ length: players }, (_, i) =>
     makeEnv<Obs, Act>(game, {

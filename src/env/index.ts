@@ -10,3 +10,4 @@ export * from './seat.ts';
 export * from './server-ref.ts';
 export * from './spaces.ts';
 export * from './check-env.ts';
+export * from './adapters/simple.ts';

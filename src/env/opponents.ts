@@ -1,50 +1,42 @@
 import { GameGymError, IllegalMoveError, InvalidOptionError } from '../protocol/errors.ts';
 import { SeededRng } from '../server/rng.ts';
 import type { AdapterFactory } from './adapter.ts';
-import { MinimaxPolicy, RandomPolicy, YahtzeeGreedyPolicy, randomLegal } from './bots.ts';
+import { botNames, isBot, makeBot } from '../games/registry.ts';
+import { randomLegal } from './bots.ts';
 import type { Policy } from './policy.ts';
 import { Seat, type SeatOptions } from './seat.ts';
 
 /**
- * Who plays a seat that is not the env's own: a bot by name, any policy, a
+ * Who plays a seat that is not the env's own: a bot of the game by name
+ * (`'random'`, or one its spec lists, with `name:option` for options), any policy, a
  * weighted mix drawn anew each game (e.g. 80% latest policy, 20% random), or
  * `'external'` to leave the seat to another env or to a client in any
  * language that joins the named session.
  */
 export type OpponentSpec =
-  | 'random'
-  | 'minimax'
-  | 'greedy'
-  | 'external'
+  | string
   | Policy<any>
   | { mix: Array<{ policy: Exclude<OpponentSpec, 'external' | { mix: unknown }>; weight: number }> };
 
-/** Resolves a bot name to a policy. */
-export function botPolicy(name: 'random' | 'minimax' | 'greedy', seed: number | string): Policy<any> {
-  switch (name) {
-    case 'random':
-      return new RandomPolicy(seed);
-    case 'minimax':
-      return new MinimaxPolicy(seed);
-    case 'greedy':
-      return new YahtzeeGreedyPolicy();
-  }
+/** Resolves a bot of a game (`name` or `name:option`) to a policy. */
+export function botPolicy(game: string, name: string, seed: number | string): Policy<any> {
+  return makeBot(game, name, seed);
 }
 
 /** Checks an opponent spec and turns it into a per-game policy chooser (null for 'external'). */
-export function opponentChooser(spec: OpponentSpec, seed: string): ((rng: SeededRng) => Policy<any>) | null {
+export function opponentChooser(spec: OpponentSpec, seed: string, game: string): ((rng: SeededRng) => Policy<any>) | null {
   if (spec === 'external') return null;
   if (typeof spec === 'string') {
-    if (spec !== 'random' && spec !== 'minimax' && spec !== 'greedy') {
-      throw new InvalidOptionError(`Expected an opponent of random, minimax, greedy, external, a policy or { mix }, got ${JSON.stringify(spec)}`);
+    if (!isBot(game, spec)) {
+      throw new InvalidOptionError(`Expected an opponent of ${[...botNames(game), 'external'].join(', ')}, a policy or { mix }, got ${JSON.stringify(spec)}`);
     }
-    const policy = botPolicy(spec, seed);
+    const policy = botPolicy(game, spec, seed);
     return () => policy;
   }
   if ('mix' in spec) {
     const entries = spec.mix.map((m, i) => {
       if (!(m.weight >= 0)) throw new InvalidOptionError(`Expected mix weight ${i} to be a non-negative number, got ${m.weight}`);
-      const choose = opponentChooser(m.policy, `${seed}-${i}`);
+      const choose = opponentChooser(m.policy, `${seed}-${i}`, game);
       if (!choose) throw new InvalidOptionError('An opponent mix cannot contain "external"');
       return { choose, weight: m.weight };
     });

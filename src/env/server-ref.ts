@@ -3,6 +3,7 @@ import type { ClientTlsOptions } from '../client/tcp.ts';
 import { InvalidOptionError } from '../protocol/errors.ts';
 import { GameFramework } from '../server/framework.ts';
 import { GameServer } from '../server/server.ts';
+import { embeddedGames, listGames } from '../games/registry.ts';
 
 /**
  * Where an env's sessions live: `'embedded'` (an in-process server shared by
@@ -17,7 +18,9 @@ let sharedTcp: Promise<GameServer> | undefined;
 
 /** The process-wide embedded server behind `'embedded'` (made on first use). */
 export function embeddedFramework(): GameFramework {
-  sharedFramework ??= new GameFramework();
+  sharedFramework ??= new GameFramework({ games: embeddedGames() });
+  // Games registered after the server was made (plugins loaded later) join it too.
+  for (const game of listGames()) if (game.rules && !sharedFramework.games.get(game.name)) sharedFramework.games.register(game.rules);
   return sharedFramework;
 }
 

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { ClientStateError, InvalidOptionError } from '../protocol/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
 import { adapterFactory, type AdapterFactory } from '../env/adapter.ts';
-import '../env/builtins.ts';
+import '../games/builtins.ts';
 import { Seat } from '../env/seat.ts';
 import { clientOptionsFor, type ServerSpec } from '../env/server-ref.ts';
 import type { Space } from '../env/spaces.ts';
+import { findGame } from '../games/registry.ts';
 
 /** Options of `SessionAEC`. */
 export interface SessionAECOptions<Obs, Act> {
@@ -51,7 +52,7 @@ export class SessionAEC<Obs = Float32Array, Act = number> {
     this.game = game;
     this.factory = factory;
     this.options = options;
-    this.players = options.players ?? (game === 'TicTacToe' ? 2 : 1);
+    this.players = options.players ?? findGame(game)?.players.default ?? 1;
     if (!(Number.isInteger(this.players) && this.players > 0)) {
       throw new InvalidOptionError(`Expected players to be a positive integer, got ${String(options.players)}`);
     }
