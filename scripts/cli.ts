@@ -24,6 +24,11 @@ await yargs(hideBin(process.argv))
   .command(watchCommand)
   .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay or watch (see --help)')
   .strict()
+  // A CLI error is one line: no help dump, no stack trace.
+  .fail((message, err) => {
+    console.error(err?.message ?? message);
+    process.exit(1);
+  })
   .help()
   .wrap(Math.min(110, process.stdout.columns ?? 110))
   .parseAsync();
