@@ -57,7 +57,8 @@ export class GameServer {
     this.connectionTimeoutMs = options.connectionTimeoutMs ?? 60_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.tls = Boolean(options.tls);
-    // allowHalfOpen: a client may shut down its sending side after the request and still read the answer.
+    // allowHalfOpen: a client may shut down its sending side after a request answered at once and still read
+    // the answer (a FIN during a blocking request drops it: see onConnection).
     // Not for TLS: a client that gives up during the handshake closes with a FIN, which must end the socket.
     const serverOptions = { allowHalfOpen: !options.tls, noDelay: true };
     if (options.tls) {
