@@ -115,12 +115,14 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   handler: async (args) => {
     // The first Ctrl-C stops at the next batch and saves a checkpoint to resume from; a second one quits.
     const stop = new AbortController();
-    process.once('SIGINT', () => {
+    // One listener for both: between a once-listener and its successor the default action would kill the process.
+    process.on('SIGINT', () => {
+      if (stop.signal.aborted) process.exit(130);
       console.error('\nSIGINT: saving a checkpoint (Ctrl-C again to quit at once)');
       stop.abort();
-      process.once('SIGINT', () => process.exit(130));
     });
     const result = await train(trainConfigFromArgs(args), { progress: args.progress, signal: stop.signal }, args.resume);
+    if (stop.signal.aborted) process.exit(130); // the trainer printed where the checkpoint is
     console.log(`done: ${result.envSteps} env steps, ${result.episodes} episodes in ${result.seconds} s on ${result.backend}`);
     console.log(`run folder: ${result.runDir} (config.json, metrics.jsonl, curve.svg, checkpoint/${result.best ? ', best/' : ''})`);
     if (result.best) console.log(`best evaluation: step ${result.best.step}, score ${result.best.score.toFixed(3)}; agent in ${result.best.dir}`);

@@ -9,12 +9,12 @@ import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
 import { DEFAULT_GAME } from '../../src/games/builtins.ts';
 import { botNames, embeddedGames, findGame, isBot } from '../../src/games/registry.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '../../src/protocol/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
 import { ProgressBar, compact } from '../../src/progress.ts';
 import { initBackend, describeBackend, type BackendName } from '../../src/tf/backend.ts';
-import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
+import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
 import type { Learner, TransitionBatch } from '../agent.ts';
 import { batchCalls } from './batching.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
@@ -153,7 +153,19 @@ export interface TrainHooks {
   /** Show a progress bar on stderr. Default true. */
   progress?: boolean;
   signal?: AbortSignal;
+  /**
+   * Pauses before an env whose server went away joins again (the run stops
+   * with `ServerLostError` after the last). Default about 16 s in all, as
+   * `collect`; on top of the client's own connection retries.
+   */
+  reconnectDelaysMs?: number[];
 }
+
+/** Errors after which an env joins a new session instead of ending the run. */
+const TRANSIENT = ['E_CONN_REFUSED', 'E_CONN_RESET', 'E_TIMEOUT', 'E_SESSION_LOST', 'E_PROTOCOL'];
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
+/** The loop yields to the event loop at least this often, so Ctrl-C is seen even when every await resolves at once (in process). */
+const YIELD_EVERY_MS = 50;
 
 interface TrainerState {
   envSteps: number;
@@ -277,11 +289,53 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       await writeFile(path.join(tmp, 'trainer.json'), JSON.stringify({ ...state, seconds: seconds() }));
     });
 
+  const delays = hooks.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
+  // Envs whose server went away: how often in a row, and when they join again.
+  const failures = new Map<number, number>();
+  const retryAt = new Map<number, number>();
+  let lostEpisodes = 0;
+  let lastYield = performance.now();
+  let serverLost: ServerLostError | undefined;
+
   try {
     vector.asyncReset({ seed: config.seed * 1000 + state.episodes });
     while (state.envSteps < config.steps) {
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
       if (hooks.signal?.aborted) break;
-      const batch = await vector.recv();
+      const now = performance.now();
+      for (const [id, at] of retryAt) {
+        if (at > now) continue;
+        retryAt.delete(id);
+        last.pendingReset[id] = true;
+        vector.send([0], [id]); // the env failed, so this starts its reset; the action is ignored
+      }
+      if (retryAt.size === config.envs) {
+        await sleepUntil(Math.min(...retryAt.values()), hooks.signal);
+        continue;
+      }
+      let batch;
+      try {
+        batch = await vector.recv({ signal: hooks.signal });
+      } catch (error) {
+        if (error instanceof AbortError) break;
+        const cause = error instanceof VectorEnvError ? error.cause : undefined;
+        if (!(error instanceof VectorEnvError) || !(cause instanceof GameGymError) || !TRANSIENT.includes(cause.code)) throw error;
+        const n = (failures.get(error.envId) ?? 0) + 1;
+        failures.set(error.envId, n);
+        if (n > delays.length) {
+          serverLost = new ServerLostError(
+            `Lost the game server ${config.server} (${cause.code}: ${cause.message}) and it did not come back within ${round(delays.reduce((a, b) => a + b, 0) / 1000)} s; checkpoint saved at ${state.envSteps} env steps; continue with: game-gym train --resume ${runDir}`,
+            { cause },
+          );
+          break;
+        }
+        if (n === 1 && failures.size === 1) log(`\nlost the game server (${cause.code}): joining new sessions, retrying for up to ${round(delays.reduce((a, b) => a + b, 0) / 1000)} s`);
+        retryAt.set(error.envId, performance.now() + (delays[n - 1] as number));
+        continue;
+      }
       const t: TransitionBatch = { envIds: [], observations: [], masks: [], actions: [], rewards: [], nextObservations: [], nextMasks: [], terminated: [], truncated: [] };
       batch.envIds.forEach((id, k) => {
         const obs = batch.observations[k] as Float32Array;
@@ -311,6 +365,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         }
         last.obs[id] = obs;
         last.mask[id] = info.actionMask;
+        if (info.error) lostEpisodes++;
+        if (failures.delete(id) && failures.size === 0) log(`\nback on the game server; ${lostEpisodes} episodes lost so far, counted as truncated`);
       });
       if (t.envIds.length > 0) {
         agent.record(t);
@@ -351,6 +407,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     }
     bar?.finish(state.envSteps, summary(state.recent, lastStats));
     await checkpoint();
+    if (serverLost) throw serverLost;
     if (hooks.signal?.aborted) {
       log(`stopped at ${state.envSteps} env steps; continue with: game-gym train --resume ${runDir}`);
     } else {
@@ -373,6 +430,18 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const result: TrainResult = { runDir, envSteps: state.envSteps, episodes: state.episodes, seconds: round(seconds()), backend: backend.name, finalEval, best };
   agent.dispose();
   return result;
+}
+
+function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, at - performance.now()));
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */

@@ -114,3 +114,10 @@ export class ClientStateError extends GameGymError {
     super('E_CLIENT_STATE', message);
   }
 }
+
+/** A long-running job (training) lost its game server and it did not come back within the retries. */
+export class ServerLostError extends GameGymError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_SERVER_LOST', message, options);
+  }
+}

@@ -5,6 +5,8 @@ import { parseResponse, type Response } from './messages.ts';
 export const EOT = Buffer.from([0x45, 0x4f, 0x54, 0x00]);
 /** The reference server's request size limit in bytes, terminator included. */
 export const REQUEST_SIZE_MAX = 1_000_000;
+/** Deepest nesting of arrays and objects a request may have (the reference's parser has a recursion limit too). */
+export const REQUEST_DEPTH_MAX = 256;
 
 /** Encodes a request as UTF-8 JSON followed by `EOT\0`; refuses what the server would refuse. */
 export function encodeRequest(request: object, limit = REQUEST_SIZE_MAX): Buffer {
@@ -56,19 +58,46 @@ export type DecodedPayload = { ok: true; value: unknown } | { ok: false; message
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Decodes a request payload (terminator stripped) to JSON, with the reference's error texts. */
-export function decodeRequestPayload(payload: Buffer): DecodedPayload {
+/**
+ * Decodes a request payload (terminator stripped) to JSON, with the
+ * reference's error texts. Nesting deeper than `depthMax` is refused before
+ * parsing: copying or encoding such a value later would overflow the stack.
+ */
+export function decodeRequestPayload(payload: Buffer, depthMax = REQUEST_DEPTH_MAX): DecodedPayload {
   let text: string;
   try {
     text = strictUtf8.decode(payload);
   } catch {
     return { ok: false, message: 'server: could not decode binary data received from client' };
   }
+  if (jsonDepthExceeds(text, depthMax)) {
+    return { ok: false, message: `framework: request nested too deeply (limit ${depthMax} levels)` };
+  }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false, message: 'server: corrupt json received from client' };
   }
+}
+
+/** Whether brackets outside strings nest deeper than `max` (one linear scan, no parsing). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 /** Encodes a response the way the reference does (Python's `json.dumps`), with no terminator. */

@@ -15,7 +15,7 @@ export interface ChildServer {
 /** Options of a child server: the JSON-safe subset of `GameServerOptions`. */
 export type ChildServerOptions = Pick<
   GameServerOptions,
-  'host' | 'port' | 'seed' | 'maxConnections' | 'maxSessions' | 'maxWaiting' | 'joinTimeoutMs' | 'sessionTimeoutMs'
+  'host' | 'port' | 'seed' | 'maxConnections' | 'maxSessions' | 'maxWaiting' | 'joinTimeoutMs' | 'sessionTimeoutMs' | 'maxSessionStateBytes' | 'requestTimeoutMs'
 >;
 
 /** Starts the embedded server in a child Node process and resolves with its address. */

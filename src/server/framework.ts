@@ -25,6 +25,11 @@ export interface FrameworkOptions {
   maxWaiting?: number;
   /** Announced to clients as `request_size_max`; the socket layer enforces it. */
   requestSizeMax?: number;
+  /**
+   * A session's game state may grow to about this many bytes of JSON; a move
+   * that would grow it further is refused until the game restarts. Default 16 MB.
+   */
+  maxSessionStateBytes?: number;
   /** Called on session start and end, and per request when `verbose` listeners want it. */
   onEvent?: (event: ServerEvent) => void;
 }
@@ -62,6 +67,7 @@ const DEFAULTS = {
   maxSessions: 10_000,
   maxWaiting: 10_000,
   requestSizeMax: REQUEST_SIZE_MAX,
+  maxSessionStateBytes: 16_000_000,
 };
 
 // The fields each request must carry, in the order the reference checks them (built once: hot path).
@@ -119,6 +125,14 @@ class Session {
   joinTimer: NodeJS.Timeout | undefined;
   gamesPlayed = 1;
   moves = 0;
+  /**
+   * Upper estimate of the current game's state size: measured when it nears
+   * the limit, then grown by the size of each accepted move, so small games
+   * never pay for a measurement.
+   */
+  stateBytes = 0;
+  /** Whether `stateBytes` is a fresh measurement (no move accepted since): spares re-measuring on every refusal. */
+  stateMeasured = true;
 
   constructor(def: GameDefinition, name: string, players: number, seed: string) {
     this.def = def;
@@ -161,7 +175,16 @@ class Session {
     this.stateWaiters.clear();
     for (const [reader, waiter] of waiters) {
       waiter.cleanup();
-      waiter.respond(ok(this.read(reader, waiter.playerId)));
+      waiter.respond(this.tryRead(reader, waiter.playerId));
+    }
+  }
+
+  /** `read` as a response; a game whose state throws fails this reader's request only. */
+  tryRead(reader: number, playerId: number): Response {
+    try {
+      return ok(this.read(reader, playerId));
+    } catch {
+      return fail('internal error');
     }
   }
 
@@ -217,7 +240,7 @@ export class GameFramework {
   private readonly cleanupTimer: NodeJS.Timeout;
 
   constructor(options: FrameworkOptions = {}) {
-    for (const key of ['joinTimeoutMs', 'sessionTimeoutMs', 'cleanupIntervalMs', 'maxSessions', 'maxWaiting', 'requestSizeMax'] as const) {
+    for (const key of ['joinTimeoutMs', 'sessionTimeoutMs', 'cleanupIntervalMs', 'maxSessions', 'maxWaiting', 'requestSizeMax', 'maxSessionStateBytes'] as const) {
       const value = options[key];
       if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
         throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${String(value)}`);
@@ -231,6 +254,7 @@ export class GameFramework {
       maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
       maxWaiting: options.maxWaiting ?? DEFAULTS.maxWaiting,
       requestSizeMax: options.requestSizeMax ?? DEFAULTS.requestSizeMax,
+      maxSessionStateBytes: options.maxSessionStateBytes ?? DEFAULTS.maxSessionStateBytes,
     };
     this.requestSizeMax = this.options.requestSizeMax;
     this.onEvent = options.onEvent;
@@ -254,7 +278,13 @@ export class GameFramework {
    * response, or to `NO_RESPONSE` when `ctx.signal` aborted while it waited.
    */
   handle(request: unknown, ctx: HandleContext = {}): Promise<Response | null> {
-    const answer = this.dispatch(request, ctx);
+    let answer: Promise<Response | null>;
+    try {
+      answer = this.dispatch(request, ctx);
+    } catch {
+      // A game that throws (or a value too deep to copy) fails this request only, never the server.
+      answer = Promise.resolve(fail('internal error'));
+    }
     if (!this.onEvent) return answer;
     const started = performance.now();
     const type = (request as { type?: unknown } | null)?.type;
@@ -403,9 +433,28 @@ export class GameFramework {
       this.trackWaiter(waiter, ctx, () => {
         const i = session.joinWaiters.indexOf(waiter);
         if (i >= 0) session.joinWaiters.splice(i, 1);
+        if (!session.full) this.freeSeat(session, data.player_id as number);
       });
       session.joinWaiters.push(waiter);
     });
+  }
+
+  /**
+   * Gives back the seat of a joiner that left before the session filled. No
+   * joiner has its answer yet, so the later ones move down a seat; a session
+   * left with nobody is forgotten.
+   */
+  private freeSeat(session: Session, seat: number): void {
+    session.keys.splice(seat, 1);
+    session.names.splice(seat, 1);
+    for (const waiter of session.joinWaiters) {
+      const id = waiter.data.player_id as number;
+      if (id > seat) waiter.data.player_id = id - 1;
+    }
+    if (session.keys.length > 0) return;
+    clearTimeout(session.joinTimer);
+    if (this.sessions.get(session.def.name, session.name) === session) this.sessions.remove(session);
+    if (this.autoTokens.get(session.def.name) === session.name) this.autoTokens.delete(session.def.name);
   }
 
   private joinTimedOut(session: Session): void {
@@ -425,12 +474,21 @@ export class GameFramework {
     if (session.game.gameOver()) return fail('game has ended');
     if (!session.keyValid(playerId, req.key as string)) return fail('invalid key');
     if (!session.game.currentPlayers().includes(playerId)) return fail('not your turn');
+    const moveBytes = JSON.stringify(req.move).length;
+    if (!this.stateRoomFor(session, moveBytes)) {
+      return {
+        status: 'error',
+        message: `server: game state too large (limit ${this.options.maxSessionStateBytes} bytes); restart the game`,
+      };
+    }
     let result: Json | null | undefined;
     try {
       result = session.game.move(req.move as JsonObject, playerId);
     } catch {
       return fail('internal error');
     }
+    session.stateBytes += moveBytes;
+    session.stateMeasured = false;
     session.moves++;
     session.changed();
     if (!pythonTruthy(result)) return ok(null);
@@ -446,7 +504,7 @@ export class GameFramework {
     const playerId = Number(req.player_id);
     if (!session.keyValid(playerId, req.key as string)) return Promise.resolve(fail('invalid key'));
     const reader = readerOf(playerId, req.observer as boolean);
-    if (session.hasUnseen(reader)) return Promise.resolve(ok(session.read(reader, playerId)));
+    if (session.hasUnseen(reader)) return Promise.resolve(session.tryRead(reader, playerId));
 
     const previous = session.stateWaiters.get(reader);
     if (previous) {
@@ -498,9 +556,22 @@ export class GameFramework {
       }
     }
     session.game = session.def.create(session.players, session.rng);
+    session.stateBytes = 0;
+    session.stateMeasured = true;
     session.gamesPlayed++;
     session.changed();
     return ok(null);
+  }
+
+  /** Whether a move of this size may be applied without the state passing the session limit. */
+  private stateRoomFor(session: Session, moveBytes: number): boolean {
+    const limit = this.options.maxSessionStateBytes;
+    if (session.stateBytes + moveBytes <= limit) return true;
+    if (!session.stateMeasured) {
+      session.stateBytes = JSON.stringify(session.game.state(0)).length;
+      session.stateMeasured = true;
+    }
+    return session.stateBytes + moveBytes <= limit;
   }
 
   private lookup(req: JsonObject): Session | Response {
