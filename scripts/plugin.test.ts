@@ -115,7 +115,7 @@ describe('game-gym with --plugin', () => {
     const embedded = await cli([...common, '--opponent', 'random']);
     expect(embedded.code).toBe(1);
     expect(embedded.stderr.trim().split('\n')).toHaveLength(1);
-    expect(embedded.stderr).toMatch(/^game-gym: .*framework: no such game$/m);
+    expect(embedded.stderr).toMatch(/^game-gym train: .*framework: no such game( \[E_[A-Z_]+\])?$/m);
   }, 60_000);
 
   it('trains DQN in self-play on the embedded server, evaluates with Elo, and collects Parquet', async () => {
@@ -186,8 +186,8 @@ describe('game-gym with --plugin', () => {
       expect(r.code).toBe(1);
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(`game-gym: plugin ${file}: `);
-      expect(lines[0]).toMatch(fault);
+      expect(lines[0]).toContain(`game-gym games: plugin ${file}: `);
+      expect((lines[0] as string).replace(/ \[E_PLUGIN\]$/, '')).toMatch(fault);
     }
   }, 60_000);
 });

@@ -50,6 +50,6 @@ describe('game-gym serve', () => {
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).not.toBe(0);
-    expect(stderr.trim().split('\n').filter((l) => l.trim() !== '')).toEqual(['Expected --request-timeout to be a positive number of seconds, got 0']);
+    expect(stderr.trim().split('\n').filter((l) => l.trim() !== '')).toEqual(['game-gym serve: Expected --request-timeout to be a positive number of seconds, got 0']);
   }, 30_000);
 });

@@ -197,7 +197,7 @@ describe('agents and options', () => {
     const c = resolveTournamentConfig({ agents: ['a,b', 'c'] });
     expect(c.agents).toEqual(['a', 'b', 'c']);
     expect(resolveTournamentConfig({}).agents).toEqual(['minimax', 'random']);
-    expect(resolveTournamentConfig({ game: 'Yahtzee' }).agents).toEqual(['greedy', 'random']);
+    expect(resolveTournamentConfig({ game: 'Yahtzee' }).agents).toEqual(['greedy', 'optimal', 'random']);
     expect(() => resolveTournamentConfig({ games: 0 })).toThrow(/games to be a positive integer/);
     expect(() => resolveTournamentConfig({ server: 'nowhere' })).toThrow(/server to be embedded, embedded-tcp or host:port/);
     expect(() => resolveTournamentConfig({ bogus: 1 } as never)).toThrow(/Unknown evaluate option\(s\): bogus/);

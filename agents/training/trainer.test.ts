@@ -38,7 +38,7 @@ describe('train', () => {
 
   it('writes config, metrics, curve and checkpoint, and learns with a tiny budget', async () => {
     const result = await train(
-      { agent: 'tabular-q', steps: 3000, envs: 8, evalEvery: 1000, evalGames: 50, checkpointEvery: 1000, out, agentConfig: { epsilonDecaySteps: 2000 } },
+      { agent: 'tabular-q', steps: 3000, envs: 8, evalEvery: 1000, evalGames: 300, checkpointEvery: 1000, out, agentConfig: { epsilonDecaySteps: 2000 } },
       quiet,
     );
     expect(result.envSteps).toBeGreaterThanOrEqual(3000);
@@ -51,10 +51,10 @@ describe('train', () => {
     const evals = rows.filter((r) => r.type === 'eval');
     expect(evals.map((r) => r.opponent)).toEqual(['random', 'minimax', 'random', 'minimax', 'random', 'minimax']);
     const lastVsRandom = evals.filter((r) => r.opponent === 'random').at(-1) as { winRate: number };
-    // Random play wins about 44% of these games; a few thousand Q-learning steps already beat that.
+    // Random play wins about 44% of these games; a few thousand Q-learning steps already beat that (300 games: +-6% at 95%).
     expect(lastVsRandom.winRate).toBeGreaterThan(0.5);
     expect(await readFile(path.join(result.runDir, 'curve.svg'), 'utf8')).toMatch(/^<svg[\s\S]*win vs random[\s\S]*<\/svg>$/);
-    expect(result.finalEval.map((r) => r.games)).toEqual([50, 50]);
+    expect(result.finalEval.map((r) => r.games)).toEqual([300, 300]);
 
     // best/ holds the agent of the evaluation with the highest mean of win minus loss rate.
     const byStep = new Map<number, number[]>();

@@ -17,8 +17,8 @@ const GAME_FILES = [
   // The exact Yahtzee solver and its optimal bot, which registers itself with its game (src/ cannot import agents/).
   'agents/yahtzee/optimal.ts', 'agents/yahtzee/table.ts',
 ];
-// The protocol benchmarks play TicTacToe through raw requests (its wire moves), below the env layer.
-const BENCH_FILES = ['src/bench/random-play.ts', 'src/bench/tcp-ceiling.ts'];
+// The protocol benchmarks and the soak play the built-in games through raw requests (their wire moves), below the env layer.
+const BENCH_FILES = ['src/bench/random-play.ts', 'src/bench/tcp-ceiling.ts', 'src/bench/soak.ts'];
 // Test support is part of the tests.
 const TEST_SUPPORT = ['src/server/test-support.ts', 'src/client/faults.ts', 'agents/test-support.ts'];
 
