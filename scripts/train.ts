@@ -17,6 +17,7 @@ interface TrainArgs {
   'eval-games': number;
   'eval-opponents': string[];
   'checkpoint-every': number;
+  'log-every': number;
   'keep-best': boolean;
   'opponent-mix': string;
   'pool-latest-ratio': number;
@@ -46,6 +47,7 @@ export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
     evalGames: a['eval-games'],
     evalOpponents: a['eval-opponents'],
     checkpointEvery: a['checkpoint-every'],
+    logEvery: a['log-every'],
     keepBest: a['keep-best'],
     opponentMix: parseJsonFlag('opponent-mix', a['opponent-mix']) as Record<string, number>,
     poolLatestRatio: a['pool-latest-ratio'],
@@ -102,6 +104,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('eval-games', { type: 'number', default: d.evalGames, describe: 'Games per evaluation and opponent' })
       .option('eval-opponents', { type: 'array', string: true, default: [] as string[], describe: 'Fixed evaluation opponents (default: the game spec\'s evaluation opponents)' })
       .option('checkpoint-every', { type: 'number', default: d.checkpointEvery, describe: 'Env steps between checkpoints' })
+      .option('log-every', { type: 'number', default: d.logEvery, describe: 'Env steps between training log lines (metrics.jsonl, progress.csv; printed with --no-progress)' })
       .option('keep-best', { type: 'boolean', default: d.keepBest, describe: 'Save the agent of the best evaluation into best/ (--no-keep-best to skip)' })
       .option('pool-latest-ratio', { type: 'number', default: d.poolLatestRatio, describe: '--opponent pool: share of games against the latest policy' })
       .option('pool-size', { type: 'number', default: d.poolSize, describe: '--opponent pool: snapshots kept' })

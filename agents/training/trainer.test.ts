@@ -38,18 +38,31 @@ describe('train', () => {
 
   it('writes config, metrics, curve and checkpoint, and learns with a tiny budget', async () => {
     const result = await train(
-      { agent: 'tabular-q', steps: 3000, envs: 8, evalEvery: 1000, evalGames: 300, checkpointEvery: 1000, out, agentConfig: { epsilonDecaySteps: 2000 } },
+      { agent: 'tabular-q', steps: 3000, envs: 8, evalEvery: 1000, evalGames: 300, checkpointEvery: 1000, logEvery: 500, out, agentConfig: { epsilonDecaySteps: 2000 } },
       quiet,
     );
     expect(result.envSteps).toBeGreaterThanOrEqual(3000);
     expect(result.envSteps).toBeLessThan(3000 + 8);
-    for (const f of ['config.json', 'metrics.jsonl', 'curve.svg', 'checkpoint/trainer.json', 'checkpoint/agent/config.json']) {
+    for (const f of ['config.json', 'metrics.jsonl', 'progress.csv', 'curve.svg', 'checkpoint/trainer.json', 'checkpoint/agent/config.json']) {
       expect(existsSync(path.join(result.runDir, f)), f).toBe(true);
     }
     expect(path.basename(result.runDir)).toMatch(/^TicTacToe__tabular-q__1__\d{4}-\d{2}-\d{2}T/);
     const rows = metrics(await readFile(path.join(result.runDir, 'metrics.jsonl'), 'utf8'));
     const evals = rows.filter((r) => r.type === 'eval');
     expect(evals.map((r) => r.opponent)).toEqual(['random', 'minimax', 'random', 'minimax', 'random', 'minimax']);
+    // A training line every logEvery steps (one per step count), with the mean return and length of recent episodes, also in progress.csv.
+    const trainRows = rows.filter((r) => r.type === 'train') as Array<{ step: number; meanReturn: number; meanLength: number; stepsPerSecond: number }>;
+    expect(trainRows.length).toBe(6);
+    expect(trainRows.map((r) => Math.floor(r.step / 500))).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const r of trainRows) {
+      expect(r.meanReturn).toBeGreaterThanOrEqual(-1);
+      expect(r.meanReturn).toBeLessThanOrEqual(1);
+      expect(r.meanLength).toBeGreaterThanOrEqual(3);
+      expect(r.stepsPerSecond).toBeGreaterThan(0);
+    }
+    const csv = (await readFile(path.join(result.runDir, 'progress.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toMatch(/^step,seconds,episodes,stepsPerSecond,meanReturn,meanLength,winRate,drawRate,lossRate,/);
+    expect(csv.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(trainRows.map((r) => r.step));
     const lastVsRandom = evals.filter((r) => r.opponent === 'random').at(-1) as { winRate: number };
     // Random play wins about 44% of these games; a few thousand Q-learning steps already beat that (300 games: +-6% at 95%).
     expect(lastVsRandom.winRate).toBeGreaterThan(0.5);

@@ -52,6 +52,8 @@ export interface TrainConfig {
   evalOpponents: string[];
   /** Env steps between checkpoints. */
   checkpointEvery: number;
+  /** Env steps between training log lines (metrics.jsonl, progress.csv, and the console without a progress bar). */
+  logEvery: number;
   /**
    * Save the agent of the best evaluation so far into `best/` (as Stable
    * Baselines' EvalCallback): best means the highest mean over the evaluation
@@ -84,6 +86,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   evalGames: 200,
   evalOpponents: [],
   checkpointEvery: 25_000,
+  logEvery: 5_000,
   keepBest: true,
   backend: 'auto',
   players: null,
@@ -111,7 +114,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
       throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${JSON.stringify(v)}`);
     }
   };
-  for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
+  for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'logEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
   if (!AGENT_NAMES.includes(c.agent)) throw new InvalidOptionError(`Expected agent to be one of ${AGENT_NAMES.join(', ')}, got ${JSON.stringify(c.agent)}`);
   const bots = botNames(c.game);
   if (!isBot(c.game, c.opponent) && !['mix', 'self', 'pool'].includes(c.opponent)) {
@@ -180,6 +183,15 @@ interface TrainerState {
 }
 
 const RECENT = 1000;
+const EPISODE_WINDOW = 100;
+const PROGRESS_COLUMNS = ['step', 'seconds', 'episodes', 'stepsPerSecond', 'meanReturn', 'meanLength', 'winRate', 'drawRate', 'lossRate', 'meanScore', 'loss', 'epsilon', 'entropy', 'learningRate'];
+
+/** Appends one row to a run's progress.csv (fixed columns, empty where a value does not apply), writing the header first. */
+async function appendProgressCsv(file: string, row: Record<string, unknown>): Promise<void> {
+  const head = existsSync(file) ? '' : `${PROGRESS_COLUMNS.join(',')}\n`;
+  const cell = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
+  await appendFile(file, `${head}${PROGRESS_COLUMNS.map((c) => cell(row[c])).join(',')}\n`);
+}
 
 /**
  * Trains a learner on a server game through many sessions at once (an
@@ -252,6 +264,16 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const started = performance.now() - state.seconds * 1000;
   const seconds = (): number => (performance.now() - started) / 1000;
   let lastStats: Record<string, number> | null = null;
+  // Returns and lengths of the last episodes, for the training log lines (as SB3's ep_rew_mean).
+  const window: Array<{ ret: number; len: number }> = [];
+  let nextLog = (Math.floor(state.envSteps / config.logEvery) + 1) * config.logEvery;
+  const logTrain = async (): Promise<void> => {
+    const mean = (f: (e: { ret: number; len: number }) => number): number | null => (window.length ? round(window.reduce((a, e) => a + f(e), 0) / window.length) : null);
+    const row = { step: state.envSteps, seconds: round(seconds()), episodes: state.episodes, stepsPerSecond: Math.round(state.envSteps / seconds()), meanReturn: mean((e) => e.ret), meanLength: mean((e) => e.len), ...rates(state.recent) };
+    await appendFile(metricsFile, `${JSON.stringify({ type: 'train', ...row, learner: lastStats ?? {} })}\n`);
+    await appendProgressCsv(path.join(runDir, 'progress.csv'), { ...row, ...(lastStats ?? {}) });
+    if (!bar) log(`step ${row.step}: ${row.episodes} episodes, mean return ${row.meanReturn ?? '-'}, mean length ${row.meanLength ?? '-'}, ${row.stepsPerSecond} steps/s${Object.entries(summary(state.recent, lastStats)).map(([k, v]) => `, ${k} ${v}`).join('')}`);
+  };
   let finalEval: EvaluationResult[] = [];
 
   const last = {
@@ -358,6 +380,10 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
           if (terminated || truncated) {
             last.pendingReset[id] = true;
             state.episodes++;
+            if (info.episode) {
+              window.push({ ret: info.episode.return, len: info.episode.length });
+              if (window.length > EPISODE_WINDOW) window.shift();
+            }
             const o = info.episode?.outcome;
             state.recent.push(typeof o === 'string' ? o : typeof o === 'object' ? `score:${o.score}` : 'truncated');
             if (state.recent.length > RECENT) state.recent.shift();
@@ -394,9 +420,13 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         if (pool.length > config.poolSize) pool.shift()?.dispose();
       }
       // The last evaluation is the final one, after the loop.
-      if (state.envSteps >= state.nextEval && state.envSteps < config.steps) {
+      const evalDue = state.envSteps >= state.nextEval && state.envSteps < config.steps;
+      if (state.envSteps >= nextLog || evalDue) {
+        while (nextLog <= state.envSteps) nextLog += config.logEvery;
+        await logTrain();
+      }
+      if (evalDue) {
         state.nextEval += config.evalEvery;
-        await appendFile(metricsFile, `${JSON.stringify({ type: 'train', step: state.envSteps, seconds: round(seconds()), episodes: state.episodes, stepsPerSecond: Math.round(state.envSteps / seconds()), ...rates(state.recent), learner: lastStats ?? {} })}\n`);
         await evaluate();
         await writeCurve(runDir, config);
       }
@@ -527,6 +557,11 @@ async function truncateMetrics(file: string, step: number): Promise<void> {
   const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
   const kept = lines.filter((l) => (JSON.parse(l) as { step: number }).step <= step);
   await writeFile(file, kept.map((l) => `${l}\n`).join(''));
+  // progress.csv beside it: the header, then rows whose first column (step) is within the checkpoint.
+  const csv = path.join(path.dirname(file), 'progress.csv');
+  if (!existsSync(csv)) return;
+  const [header, ...rows] = (await readFile(csv, 'utf8')).split('\n').filter(Boolean);
+  await writeFile(csv, [header, ...rows.filter((r) => Number(r.split(',')[0]) <= step)].map((l) => `${l}\n`).join(''));
 }
 
 /** Draws the run's learning curve from metrics.jsonl. */
