@@ -18,6 +18,8 @@ interface TrainArgs {
   'eval-opponents': string[];
   'checkpoint-every': number;
   'log-every': number;
+  'run-name': string | undefined;
+  'session-prefix': string | undefined;
   'keep-best': boolean;
   'opponent-mix': string;
   'pool-latest-ratio': number;
@@ -48,6 +50,8 @@ export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
     evalOpponents: a['eval-opponents'],
     checkpointEvery: a['checkpoint-every'],
     logEvery: a['log-every'],
+    runName: a['run-name'] ?? null,
+    sessionPrefix: a['session-prefix'] ?? null,
     keepBest: a['keep-best'],
     opponentMix: parseJsonFlag('opponent-mix', a['opponent-mix']) as Record<string, number>,
     poolLatestRatio: a['pool-latest-ratio'],
@@ -104,6 +108,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('eval-games', { type: 'number', default: d.evalGames, describe: 'Games per evaluation and opponent' })
       .option('eval-opponents', { type: 'array', string: true, default: [] as string[], describe: 'Fixed evaluation opponents (default: the game spec\'s evaluation opponents)' })
       .option('checkpoint-every', { type: 'number', default: d.checkpointEvery, describe: 'Env steps between checkpoints' })
+      .option('run-name', { type: 'string', describe: 'Name of the run folder under --out (default game__agent__seed__time)' })
+      .option('session-prefix', { type: 'string', describe: 'Name the sessions PREFIX-i and the learner seats learner-i (printed), so game-gym watch can follow them' })
       .option('log-every', { type: 'number', default: d.logEvery, describe: 'Env steps between training log lines (metrics.jsonl, progress.csv; printed with --no-progress)' })
       .option('keep-best', { type: 'boolean', default: d.keepBest, describe: 'Save the agent of the best evaluation into best/ (--no-keep-best to skip)' })
       .option('pool-latest-ratio', { type: 'number', default: d.poolLatestRatio, describe: '--opponent pool: share of games against the latest policy' })

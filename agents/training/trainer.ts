@@ -66,6 +66,10 @@ export interface TrainConfig {
   agentConfig: Record<string, unknown>;
   /** Record the protocol traffic of the training sessions to this JSON Lines file (see `game-gym replay`). */
   record: string | null;
+  /** The run folder's name under `out` (default `<game>__<agent>__<seed>__<time>`). */
+  runName: string | null;
+  /** Name the sessions `<prefix>-<i>` and the learner's seats `learner-<i>`, so `game-gym watch` can follow them (default: random names). */
+  sessionPrefix: string | null;
 }
 
 /** Defaults of every training option. */
@@ -92,6 +96,8 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   players: null,
   agentConfig: {},
   record: null,
+  runName: null,
+  sessionPrefix: null,
 };
 
 /** Checks a config (defaults filled in) and returns it; throws InvalidOptionError with what is wrong. */
@@ -134,6 +140,10 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   if (c.opponent === 'self' && c.envs % 2 !== 0) throw new InvalidOptionError(`Expected envs to be even for self-play (two seats per session), got ${c.envs}`);
   if (typeof c.keepBest !== 'boolean') throw new InvalidOptionError(`Expected keepBest to be a boolean, got ${JSON.stringify(c.keepBest)}`);
   if (!Number.isInteger(c.seed)) throw new InvalidOptionError(`Expected seed to be an integer, got ${c.seed}`);
+  for (const key of ['runName', 'sessionPrefix'] as const) {
+    const v = c[key];
+    if (v !== null && !(typeof v === 'string' && /^[\w.-]+$/.test(v))) throw new InvalidOptionError(`Expected ${key} to be a name of letters, digits, '.', '-' or '_', got ${JSON.stringify(v)}`);
+  }
   return c;
 }
 
@@ -228,7 +238,10 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   } else {
     config = resolveTrainConfig(partial);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    runDir = path.join(config.out, `${config.game}__${config.agent}__${config.seed}__${stamp}`);
+    runDir = path.join(config.out, config.runName ?? `${config.game}__${config.agent}__${config.seed}__${stamp}`);
+    if (existsSync(path.join(runDir, 'config.json'))) {
+      throw new InvalidOptionError(`Run folder ${runDir} holds a run already: continue it with --resume ${runDir}, or choose another --run-name`);
+    }
     await mkdir(runDir, { recursive: true });
     await writeFile(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     state = { envSteps: 0, episodes: 0, seconds: 0, nextEval: config.evalEvery, nextCheckpoint: config.checkpointEvery, nextSnapshot: config.poolSnapshotEvery, recent: [] };
@@ -259,6 +272,12 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const ownTcp = config.server === 'embedded-tcp' ? await GameServer.start({ port: 0, framework: ownServer }) : undefined;
   const envs = makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool);
   const vector = new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
+  if (config.sessionPrefix) {
+    const [host, port] = ownTcp ? [ownTcp.address.host, ownTcp.address.port] : [config.server.slice(0, config.server.lastIndexOf(':')), config.server.slice(config.server.lastIndexOf(':') + 1)];
+    const where = `--host ${host} --port ${port}`;
+    const seat = config.opponent === 'self' ? 'seat-0' : 'learner-0';
+    log(`sessions: ${envs[0]?.session} .. ${envs.at(-1)?.session}` + (ownServer && !ownTcp ? ' (in process: use --server embedded-tcp to watch them)' : `; watch one: game-gym watch --game ${config.game} --session ${envs[0]?.session} --name ${seat} ${where}`));
+  }
   const bar = hooks.progress === false ? undefined : new ProgressBar(`${config.game} ${config.agent}`, config.steps);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const started = performance.now() - state.seconds * 1000;
@@ -477,8 +496,11 @@ function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
 function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<GameEnv<Float32Array, number>> {
   const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const, record: config.record ?? undefined };
+  const prefix = config.sessionPrefix;
   if (config.opponent === 'self') {
-    return Array.from({ length: config.envs / 2 }, (_, i) => makeSelfPlayEnvs<Float32Array, number>(config.game, { ...common, seed: config.seed * 1000 + i })).flat();
+    return Array.from({ length: config.envs / 2 }, (_, i) =>
+      makeSelfPlayEnvs<Float32Array, number>(config.game, { ...common, seed: config.seed * 1000 + i, ...(prefix ? { session: `${prefix}-${i}` } : {}) }),
+    ).flat();
   }
   let opponent: OpponentSpec = config.opponent as OpponentSpec;
   if (config.opponent === 'mix') {
@@ -495,7 +517,7 @@ function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, a
     opponent = { mix: [{ policy: latest, weight: config.poolLatestRatio }, ...slots.map((p) => ({ policy: batchCalls(p), weight: share }))] };
   }
   return Array.from({ length: config.envs }, (_, i) =>
-    makeEnv<Float32Array, number>(config.game, { ...common, opponents: opponent, seed: config.seed * 1000 + i }),
+    makeEnv<Float32Array, number>(config.game, { ...common, opponents: opponent, seed: config.seed * 1000 + i, ...(prefix ? { session: `${prefix}-${i}`, name: `learner-${i}` } : {}) }),
   );
 }
 
