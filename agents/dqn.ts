@@ -68,6 +68,11 @@ export interface DqnConfig {
    * Without symmetries in the spec it changes nothing.
    */
   augmentSymmetries: boolean;
+  /**
+   * `probabilities` (collect's `probs` column): a softmax of Q / this over the
+   * legal actions (in the units of Q after `rewardScale`; small: near greedy).
+   */
+  probsTemperature: number;
   /** Seeds weight initialisation, exploration and replay sampling (default: the spec's seed). */
   seed: number;
 }
@@ -97,6 +102,7 @@ export const DQN_DEFAULTS: Readonly<DqnConfig> = Object.freeze({
   maxGradNorm: 10,
   doubleDqn: true,
   augmentSymmetries: false,
+  probsTemperature: 0.1,
   seed: 0,
 });
 
@@ -136,6 +142,7 @@ export function resolveDqnConfig(config: Partial<DqnConfig> = {}): DqnConfig {
   if (!(isNum(c.maxGradNorm) && c.maxGradNorm > 0)) fail('maxGradNorm', 'a positive number (Infinity: no clipping)');
   if (typeof c.doubleDqn !== 'boolean') fail('doubleDqn', 'a boolean');
   if (typeof c.augmentSymmetries !== 'boolean') fail('augmentSymmetries', 'a boolean');
+  if (!(isNum(c.probsTemperature) && Number.isFinite(c.probsTemperature) && c.probsTemperature > 0)) fail('probsTemperature', 'a positive number');
   if (!(isInt(c.seed) && Math.abs(c.seed) <= 2 ** 31)) fail('seed', 'an integer');
   if (c.batchSize > c.bufferSize) {
     throw new InvalidOptionError(`Expected batchSize (${c.batchSize}) to be at most bufferSize (${c.bufferSize})`);
@@ -473,6 +480,13 @@ export class DqnAgent implements Learner {
     return this.qValues(observations).map((q, i) => maskedArgmax(q, masks[i] as Uint8Array));
   }
 
+  /** Action probabilities for collect's `probs` column: softmax of Q / `probsTemperature` over the legal actions, 0 elsewhere. */
+  probabilities(observations: Float32Array[], masks: Uint8Array[]): number[][] {
+    this.assertAlive();
+    const t = this.config.probsTemperature;
+    return this.qValues(observations).map((q, i) => maskedSoftmax(Array.from(q, (v) => v / t), masks[i] as Uint8Array));
+  }
+
   /** Epsilon-greedy: a random legal action with probability epsilon, else greedy; one model call for the greedy ones. */
   explore(observations: Float32Array[], masks: Uint8Array[], _envIds?: number[]): number[] {
     this.assertAlive();
@@ -760,6 +774,15 @@ export class DqnAgent implements Learner {
 // ---------------------------------------------------------------------------
 
 /** argmax of q over actions with mask 1 (illegal ones count as -Infinity); first wins ties; 0 when none is legal. */
+/** Softmax over the legal entries of `z` (all entries when none is legal); illegal ones get 0. */
+function maskedSoftmax(z: number[], mask: Uint8Array): number[] {
+  const legal = z.map((_, a) => mask[a] === 1 || !mask.includes(1));
+  const max = Math.max(...z.filter((_, a) => legal[a]));
+  const e = z.map((v, a) => (legal[a] ? Math.exp(v - max) : 0));
+  const sum = e.reduce((x, y) => x + y, 0);
+  return e.map((v) => v / sum);
+}
+
 function maskedArgmax(q: Float32Array, mask: Uint8Array): number {
   let best = -1;
   let bestValue = -Infinity;

@@ -552,6 +552,11 @@ export class PpoAgent implements Learner {
     return { logProbs: logits.map(logSoftmax), values };
   }
 
+  /** The policy's action probabilities (0 for illegal actions), for collect's `probs` column: one model call. */
+  probabilities(observations: Float32Array[], masks: Uint8Array[]): number[][] {
+    return this.evaluate(observations, masks).logProbs.map((row) => Array.from(row, Math.exp));
+  }
+
   /** Greedy: the legal action with the largest logit. */
   act(observations: Float32Array[], masks: Uint8Array[]): number[] {
     return this.logitsAndValues(observations, masks).logits.map((z) => z.indexOf(Math.max(...z)));

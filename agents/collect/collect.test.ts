@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Learner } from '../agent.ts';
+import { initBackend } from '../../src/tf/backend.ts';
 import { createLearner } from '../training/registry.ts';
 import { collect, measureCollection, type CollectConfig } from './collect.ts';
 import { learnerDecider } from './policies.ts';
@@ -205,6 +206,29 @@ describe('collect', () => {
     expect(calls).toEqual([5]);
     expect(decisions[0]).toEqual({ action: 1, probs: [0, 0.5, 0.5, 0, 0, 0, 0, 0, 0], values: null });
   });
+
+  it('fills probs from DQN (softmax of Q) and PPO (its policy) checkpoints: a distribution over the legal actions', async () => {
+    await initBackend('auto');
+    const dirs: string[] = [];
+    for (const agent of ['dqn', 'ppo'] as const) {
+      const learner = await createLearner(agent, { observationSize: 27, actionCount: 9, numEnvs: 1, seed: 5 });
+      const dir = path.join(root, `probs-${agent}`);
+      await learner.save(dir);
+      learner.dispose();
+      dirs.push(dir);
+    }
+    const out = path.join(root, 'probs');
+    await collect(small(out, { episodes: 20, shardEpisodes: 20, sessions: 4, policies: dirs }), quiet);
+    const { rows } = await readCollection(out);
+    const acting = rows.filter((r) => r.probs !== null);
+    expect(acting.length).toBeGreaterThan(40);
+    for (const r of acting) {
+      const probs = r.probs as number[];
+      const mask = Array.from(r.mask as ArrayLike<number | boolean>, Number);
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      probs.forEach((p, a) => (mask[a] ? expect(p).toBeGreaterThanOrEqual(0) : expect(p).toBe(0)));
+    }
+  }, 60_000);
 
   it('refuses an existing collection without --resume, a different config, unknown policies and damaged shards', async () => {
     const out = path.join(root, 'refuse');
