@@ -16,6 +16,8 @@ export interface CurveOptions {
   yTitle?: string;
   /** Fix the y axis, e.g. [0, 1] for rates. */
   yDomain?: [number, number];
+  /** d3 format of the y axis labels, e.g. '.0%' for rates. */
+  yFormat?: string;
   width?: number;
   height?: number;
 }
@@ -31,14 +33,17 @@ export async function renderCurveSvg(points: CurvePoint[], options: CurveOptions
     data: { values: points },
     mark: { type: 'line', point: points.length <= 60 },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: options.xTitle ?? 'environment steps' },
+      // Whole numbers with thousands separators, at least one apart (one point must not read "3,003.000000").
+      x: { field: 'x', type: 'quantitative', title: options.xTitle ?? 'environment steps', axis: { format: ',d', tickMinStep: 1 } },
       y: {
         field: 'y',
         type: 'quantitative',
-        title: options.yTitle ?? 'rate',
-        ...(options.yDomain ? { scale: { domain: options.yDomain } } : {}),
+        title: options.yTitle ?? 'value',
+        // Padding keeps a line at the domain's edge (0% wins vs minimax) visible above the axis.
+        scale: { ...(options.yDomain ? { domain: options.yDomain, nice: false } : { zero: false }), padding: 6 },
+        ...(options.yFormat ? { axis: { format: options.yFormat } } : {}),
       },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 3, labelLimit: 0 } },
     },
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });

@@ -598,6 +598,7 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
     if (scoreGame) points.push({ x: r.step as number, y: r.meanScore as number, series: `mean score vs ${r.opponent}` });
     else {
       points.push({ x: r.step as number, y: r.winRate as number, series: `win vs ${r.opponent}` });
+      points.push({ x: r.step as number, y: r.drawRate as number, series: `draw vs ${r.opponent}` });
       points.push({ x: r.step as number, y: r.lossRate as number, series: `loss vs ${r.opponent}` });
     }
   }
@@ -609,7 +610,7 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
   }
   await writeCurveSvg(path.join(runDir, 'curve.svg'), points, {
     title: `${config.game}: ${config.agent} vs ${config.opponent} (greedy evaluation, ${config.evalGames} games)`,
-    yTitle: scoreGame ? 'mean score' : 'rate',
-    ...(scoreGame ? {} : { yDomain: [0, 1] as [number, number] }),
+    yTitle: scoreGame ? 'mean score per game' : 'share of evaluation games',
+    ...(scoreGame ? {} : { yDomain: [0, 1] as [number, number], yFormat: '.0%' }),
   });
 }
