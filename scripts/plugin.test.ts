@@ -45,7 +45,7 @@ function listening(args: string[]): Promise<{ child: ChildProcess; port: number;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['scripts/game-gym.js', ...args], { cwd: ROOT });
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`game-gym ${args.join(' ')} did not listen within 30 s: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`game-gym ${args.join(' ')} did not listen within 90 s: ${out}`)), 90_000);
     const onData = (d: Buffer): void => {
       out += d.toString();
       const m = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
@@ -86,7 +86,7 @@ describe('game-gym with --plugin', () => {
         `export default (gym) => connectFour({ ...gym, register: (spec) => gym.register({ ...spec, rules: undefined }) });\n`,
     );
     server = await listening(['serve', '--port', '0', '--seed', '7', '--plugin', PLUGIN]);
-  }, 40_000);
+  }, 120_000);
 
   afterAll(async () => {
     if (server) await stopped(server.child);
@@ -102,7 +102,7 @@ describe('game-gym with --plugin', () => {
     expect(games[4]).toMatchObject({ ids: ['ConnectFour-v0'], bots: ['random', 'lookahead'], rules: 'embedded', observation: 'Box(0, 1, [126])', action: 'Discrete(7)' });
     const remote = await cli(['games', '--plugin', remoteOnly]);
     expect(remote.stdout).toMatch(/\| ConnectFour \| .* \| remote only \|/);
-  }, 30_000);
+  }, 180_000);
 
   it('trains with only the adapter against the server process that has the rules, recording the traffic', async () => {
     const out = path.join(dir, 'runs');
@@ -116,7 +116,7 @@ describe('game-gym with --plugin', () => {
     expect(embedded.code).toBe(1);
     expect(embedded.stderr.trim().split('\n')).toHaveLength(1);
     expect(embedded.stderr).toMatch(/^game-gym train: .*framework: no such game( \[E_[A-Z_]+\])?$/m);
-  }, 60_000);
+  }, 180_000);
 
   it('trains DQN in self-play on the embedded server, evaluates with Elo, and collects Parquet', async () => {
     const out = path.join(dir, 'runs-dqn');
@@ -134,7 +134,7 @@ describe('game-gym with --plugin', () => {
     expect(collect.code).toBe(0);
     expect(existsSync(path.join(data, 'manifest.json'))).toBe(true);
     expect(readdirSync(data).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
-  }, 90_000);
+  }, 180_000);
 
   it('watches a session of the plugin\'s game and replays its recording (same outcome)', async () => {
     await loadPlugin(PLUGIN);
@@ -167,7 +167,7 @@ describe('game-gym with --plugin', () => {
     // The same game again, answered from the recording.
     expect(await play(replay.port)).toBe(outcome);
     await stopped(replay.child);
-  }, 60_000);
+  }, 180_000);
 
   it('a plugin that throws, clashes or has a bad spec gets one error line naming the file and the fault', async () => {
     const write = async (name: string, body: string): Promise<string> => {
@@ -189,5 +189,5 @@ describe('game-gym with --plugin', () => {
       expect(lines[0]).toContain(`game-gym games: plugin ${file}: `);
       expect((lines[0] as string).replace(/ \[E_PLUGIN\]$/, '')).toMatch(fault);
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -37,12 +37,19 @@ describe('train over TCP when the server goes away', () => {
     children.push(first);
     const lines: string[] = [];
     const k = killer(first, 1500);
+    // The server comes back once the trainer has seen it gone (the client's own connection retries can hide a short gap).
+    let noticed: () => void = () => {};
+    const lost = new Promise<void>((resolve) => (noticed = resolve));
     const run = train(
       { agent: 'tabular-q', steps: 300, envs: 4, evalEvery: 100_000, evalGames: 10, checkpointEvery: 100_000, out, server: `127.0.0.1:${first.port}` },
-      { progress: false, log: (line) => (lines.push(line), k.log(line)), reconnectDelaysMs: [200, 400, 800, 1600, 3200] },
+      {
+        progress: false,
+        log: (line) => (lines.push(line), line.includes('lost the game server') && noticed(), k.log(line)),
+        reconnectDelaysMs: [200, 400, 800, 1600, 3200, 6400],
+      },
     );
     await k.killed;
-    await sleep(1000);
+    await Promise.race([lost, sleep(30_000)]);
     children.push(await startChildServer({ seed: 'blip', port: first.port }));
     const result = await run;
     expect(result.envSteps).toBeGreaterThanOrEqual(300);
