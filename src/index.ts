@@ -1,39 +1,8 @@
 // The public API of `game-server-gym`: an explicit list, so helpers the modules share among themselves stay internal.
-export {
-  AbortError,
-  ClientStateError,
-  ConnectionRefusedError,
-  ConnectionResetError,
-  GameGymError,
-  GameServerError,
-  IllegalMoveError,
-  InvalidOptionError,
-  ProtocolError,
-  RequestTooLargeError,
-  SessionLostError,
-  TimeoutError,
-  TlsError,
-} from './protocol/errors.ts';
+export { AbortError, ClientStateError, ConnectionRefusedError, ConnectionResetError, GameGymError, GameServerError, IllegalMoveError, InvalidOptionError, ProtocolError, RequestTooLargeError, SessionLostError, TimeoutError, TlsError } from './protocol/errors.ts';
 export { EOT, REQUEST_SIZE_MAX, decodeResponse, encodeRequest } from './protocol/framing.ts';
 export { parseGameState, parseJoinData, parseObserveData, parseResponse, unwrapResponse } from './protocol/messages.ts';
-export type {
-  ErrorResponse,
-  GameState,
-  IllegalMoveResponse,
-  JoinData,
-  JoinRequest,
-  Json,
-  JsonObject,
-  MoveRequest,
-  ObserveData,
-  ObserveRequest,
-  OkResponse,
-  Request,
-  RequestType,
-  Response,
-  RestartRequest,
-  StateRequest,
-} from './protocol/messages.ts';
+export type { ErrorResponse, GameState, IllegalMoveResponse, JoinData, JoinRequest, Json, JsonObject, MoveRequest, ObserveData, ObserveRequest, OkResponse, Request, RequestType, Response, RestartRequest, StateRequest } from './protocol/messages.ts';
 
 export { GameClient } from './client/client.ts';
 export type { CallOptions, ClientStats, GameClientOptions, JoinInfo } from './client/client.ts';
@@ -66,17 +35,7 @@ export type { Adapter, AdapterFactory, EpisodeOutcome, SeatInfo, Symmetry } from
 export { rawAdapter } from './env/adapters/raw.ts';
 export type { RawAdapterOptions } from './env/adapters/raw.ts';
 export { TicTacToeAdapter } from './env/adapters/tictactoe.ts';
-export {
-  YAHTZEE_ACTIONS,
-  YAHTZEE_ADD,
-  YAHTZEE_CROSS,
-  YAHTZEE_OBS,
-  YAHTZEE_REROLLS,
-  YahtzeeAdapter,
-  diceOrder,
-  rerollAction,
-  rerollDice,
-} from './env/adapters/yahtzee.ts';
+export { YAHTZEE_ACTIONS, YAHTZEE_ADD, YAHTZEE_CROSS, YAHTZEE_OBS, YAHTZEE_REROLLS, YahtzeeAdapter, diceOrder, rerollAction, rerollDice } from './env/adapters/yahtzee.ts';
 export { MinimaxPolicy, RandomPolicy, YahtzeeGreedyPolicy, randomLegal } from './env/bots.ts';
 export { botPolicy } from './env/opponents.ts';
 export type { OpponentSpec } from './env/opponents.ts';
