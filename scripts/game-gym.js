@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Launcher for the TypeScript CLI: registers tsx so `game-gym` runs from any folder without a build step.
-import { register } from 'tsx/esm/api';
+// Launcher of the CLI. In a checkout (TypeScript sources beside it) it runs them through tsx, so edits need no
+// build step; in an installed package (sources not shipped) it runs the compiled JavaScript in dist/.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./cli.ts');
+if (existsSync(new URL('./cli.ts', import.meta.url))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./cli.ts');
+} else {
+  await import('../dist/scripts/cli.js');
+}

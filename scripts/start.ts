@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { evaluatePolicy, type EvaluationResult } from '../agents/training/evaluate.ts';
 import { loadLearner } from '../agents/training/registry.ts';
@@ -7,6 +9,17 @@ import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
 import type { OpponentSpec } from '../src/env/opponents.ts';
 import { readConfigFile } from './config-file.ts';
 import { trainConfigFromArgs } from './train.ts';
+
+const DEFAULT_CONFIG = 'experiments/configs/start.json';
+
+/** The main job's config: `config` when it exists; the default one falls back to the copy shipped with the package (run outside the repository). */
+function startConfigFile(config: string): string {
+  if (config !== DEFAULT_CONFIG || existsSync(config)) return config;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // Sources sit in scripts/, compiled code in dist/scripts/.
+  const shipped = [path.join(here, '..', DEFAULT_CONFIG), path.join(here, '..', '..', DEFAULT_CONFIG)].find((f) => existsSync(f));
+  return shipped ?? config;
+}
 
 interface StartArgs {
   config: string;
@@ -21,12 +34,12 @@ export const startCommand: CommandModule<object, StartArgs> = {
   describe: 'Main job: train the agent of experiments/configs/start.json (DQN on TicTacToe, mostly against the random bot) on the embedded server, then evaluate it',
   builder: (y) =>
     y
-      .option('config', { type: 'string', default: 'experiments/configs/start.json', describe: 'Training config of the main job' })
+      .option('config', { type: 'string', default: DEFAULT_CONFIG, describe: 'Training config of the main job' })
       .option('eval-games', { type: 'number', default: 1000, describe: 'Final evaluation games per opponent (first moves balanced)' })
       .option('steps', { type: 'number', describe: 'Override the env steps of the config' })
       .option('seed', { type: 'number', describe: 'Override the seed of the config' }) as never,
   handler: async (args) => {
-    const file = readConfigFile(args.config);
+    const file = readConfigFile(startConfigFile(args.config));
     const config = trainConfigFromArgs({
       'agent-config': '{}',
       'eval-opponents': [],

@@ -8,12 +8,12 @@
  * as one process.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { ShardRunner, ShardRunnerHooks } from '../collect/collect.ts';
 import type { CollectConfig } from '../collect/config.ts';
 import type { ResolvedPolicy } from '../collect/policies.ts';
 import type { ShardEntry } from '../collect/shards.ts';
 import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
+import { loaderArgs, siblingEntry } from '../../src/server/child.ts';
 import { ActorError } from './errors.ts';
 
 /** What the parent sends an actor. */
@@ -31,7 +31,7 @@ export type ActorReply =
   | { type: 'stopped'; shard: number }
   | { type: 'error'; code: string; message: string };
 
-const CHILD = fileURLToPath(new URL('./actor-child.ts', import.meta.url));
+const CHILD = siblingEntry('actor-child', import.meta.url);
 /** How long an actor may take to load its policies. */
 const OPEN_TIMEOUT_MS = 120_000;
 
@@ -53,7 +53,7 @@ class Actor {
 
   constructor(index: number) {
     this.index = index;
-    this.child = fork(CHILD, [], { execArgv: ['--import', import.meta.resolve('tsx/esm')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(CHILD, [], { execArgv: loaderArgs(CHILD), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (reply: ActorReply) => this.handler?.(reply));
     this.child.on('exit', (code, signal) => {
       this.exited = true;

@@ -80,6 +80,8 @@ export function codeVersion(): string {
   if (process.env.GAME_GYM_CODE_VERSION) return process.env.GAME_GYM_CODE_VERSION;
   if (cachedVersion) return cachedVersion;
   const root = fileURLToPath(new URL('../../', import.meta.url));
+  // Compiled, the code sits in dist/ and package.json one folder above it.
+  const pkgRoot = existsSync(path.join(root, 'package.json')) ? root : path.dirname(root);
   const hash = createHash('sha256');
   const walk = (rel: string): void => {
     for (const entry of readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -89,7 +91,7 @@ export function codeVersion(): string {
     }
   };
   for (const dir of ['src', 'agents', 'scripts']) if (existsSync(path.join(root, dir))) walk(dir);
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(pkgRoot, 'package.json'), 'utf8')) as { version: string };
   cachedVersion = `${pkg.version}+${hash.digest('hex').slice(0, 12)}`;
   return cachedVersion;
 }

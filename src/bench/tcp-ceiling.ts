@@ -1,7 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { TcpTransport } from '../client/tcp.ts';
 import type { Request } from '../protocol/messages.ts';
-import { startChildProcess, startChildServer, type ChildServer } from '../server/child.ts';
+import { siblingEntry, startChildProcess, startChildServer, type ChildServer } from '../server/child.ts';
 
 /** Options of `measureTcpCeiling`. */
 export interface TcpCeilingOptions {
@@ -33,7 +32,7 @@ const REQUEST: Request = { type: 'state', game: 'TicTacToe', session: 'no-such-s
 export async function measureTcpCeiling(options: TcpCeilingOptions): Promise<TcpCeilingRow[]> {
   const rows: TcpCeilingRow[] = [];
   const servers: Array<[TcpCeilingRow['server'], () => Promise<ChildServer>]> = [
-    ['plain node:net', () => startChildProcess(fileURLToPath(new URL('./plain-server-main.ts', import.meta.url)), [])],
+    ['plain node:net', () => startChildProcess(siblingEntry('plain-server-main', import.meta.url), [])],
     ['game-gym', () => startChildServer({ maxConnections: 65_536 })],
   ];
   for (const [name, start] of servers) {

@@ -20,12 +20,22 @@ export type ChildServerOptions = Pick<
 
 /** Starts the embedded server in a child Node process and resolves with its address. */
 export function startChildServer(options: ChildServerOptions = {}, timeoutMs = 15_000): Promise<ChildServer> {
-  return startChildProcess(fileURLToPath(new URL('./child-main.ts', import.meta.url)), [JSON.stringify({ port: 0, ...options })], timeoutMs);
+  return startChildProcess(siblingEntry('child-main', import.meta.url), [JSON.stringify({ port: 0, ...options })], timeoutMs);
 }
 
-/** Runs a TypeScript entry file in a child Node process that prints `{"host", "port"}` as its first line once it listens. */
+/** The entry file `name` beside the module at `moduleUrl`: `name.ts` in the sources, `name.js` in the compiled package. */
+export function siblingEntry(name: string, moduleUrl: string): string {
+  return fileURLToPath(new URL(`./${name}${moduleUrl.endsWith('.ts') ? '.ts' : '.js'}`, moduleUrl));
+}
+
+/** The Node flags that run `entry`: the tsx loader for a TypeScript file, none for compiled JavaScript. */
+export function loaderArgs(entry: string): string[] {
+  return entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx/esm')] : [];
+}
+
+/** Runs an entry file (TypeScript or compiled) in a child Node process that prints `{"host", "port"}` as its first line once it listens. */
 export function startChildProcess(entry: string, args: string[], timeoutMs = 15_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx/esm'), entry, ...args], {
+  const child = spawn(process.execPath, [...loaderArgs(entry), entry, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
