@@ -51,7 +51,8 @@ describe('collect --queue and game-gym worker (real Redis)', () => {
     // Kill the first worker once it has a job and has played some of it.
     await waitFor(() => /job (\S+): shard/.test(first.output()), 30_000, 'the first worker to take a job');
     await new Promise((r) => setTimeout(r, 300));
-    const killedJob = /job (\S+): shard/.exec(first.output())?.[1] as string;
+    // The job it is playing now: the last one it took (an earlier one may be done already).
+    const killedJob = [...first.output().matchAll(/job (\S+): shard/g)].at(-1)?.[1] as string;
     first.child.kill('SIGKILL');
     await first.exited;
     const second = worker(REDIS, name);
