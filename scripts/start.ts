@@ -22,7 +22,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
   builder: (y) =>
     y
       .option('config', { type: 'string', default: 'experiments/configs/start.json', describe: 'Training config of the main job' })
-      .option('eval-games', { type: 'number', default: 1000, describe: 'Final evaluation games per opponent (first moves balanced)' })
+      .option('eval-games', { type: 'number', default: 10000, describe: 'Final evaluation games per opponent (first moves balanced)' })
       .option('steps', { type: 'number', describe: 'Override the env steps of the config' })
       .option('seed', { type: 'number', describe: 'Override the seed of the config' }) as never,
   handler: async (args) => {
