@@ -5,6 +5,7 @@ import { loadLearner } from '../agents/training/registry.ts';
 import { evaluationTable } from '../agents/training/report.ts';
 import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
 import type { OpponentSpec } from '../src/env/opponents.ts';
+import { InvalidOptionError } from '../src/protocol/errors.ts';
 import { readConfigFile } from './config-file.ts';
 import { trainConfigFromArgs } from './train.ts';
 
@@ -26,6 +27,8 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .option('steps', { type: 'number', describe: 'Override the env steps of the config' })
       .option('seed', { type: 'number', describe: 'Override the seed of the config' }) as never,
   handler: async (args) => {
+    const games = args['eval-games'];
+    if (!(Number.isInteger(games) && games > 0)) throw new InvalidOptionError(`Expected --eval-games to be a positive integer, got ${games}`);
     const file = readConfigFile(args.config);
     const config = trainConfigFromArgs({
       'agent-config': '{}',
