@@ -23,4 +23,11 @@ describe('game-gym start', () => {
     expect(stdout).not.toMatch(/^\| minimax/m);
     expect(stdout).toMatch(/Yahtzee__tabular-q__3__/);
   }, 120_000);
+
+  it('refuses a final evaluation of no games before training', async () => {
+    const failed = await run(process.execPath, [cli, 'start', '--eval-games', '0'], { timeout: 30_000 }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect('code' in failed && failed.code).toBe(1);
+    expect(failed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^game-gym start: Expected --eval-games to be a positive integer, got 0 \[\w+\]$/)]);
+    expect(failed.stdout).not.toMatch(/training/);
+  }, 40_000);
 });

@@ -7,6 +7,7 @@ import { loadLearner } from '../agents/training/registry.ts';
 import { evaluationTable } from '../agents/training/report.ts';
 import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
 import type { OpponentSpec } from '../src/env/opponents.ts';
+import { InvalidOptionError } from '../src/protocol/errors.ts';
 import { readConfigFile } from './config-file.ts';
 import { trainConfigFromArgs } from './train.ts';
 
@@ -35,10 +36,12 @@ export const startCommand: CommandModule<object, StartArgs> = {
   builder: (y) =>
     y
       .option('config', { type: 'string', default: DEFAULT_CONFIG, describe: 'Training config of the main job' })
-      .option('eval-games', { type: 'number', default: 1000, describe: 'Final evaluation games per opponent (first moves balanced)' })
+      .option('eval-games', { type: 'number', default: 10000, describe: 'Final evaluation games per opponent (first moves balanced)' })
       .option('steps', { type: 'number', describe: 'Override the env steps of the config' })
       .option('seed', { type: 'number', describe: 'Override the seed of the config' }) as never,
   handler: async (args) => {
+    const games = args['eval-games'];
+    if (!(Number.isInteger(games) && games > 0)) throw new InvalidOptionError(`Expected --eval-games to be a positive integer, got ${games}`);
     const file = readConfigFile(startConfigFile(args.config));
     const config = trainConfigFromArgs({
       'agent-config': '{}',

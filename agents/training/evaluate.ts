@@ -2,7 +2,7 @@ import { makeEnv, type StepInfo } from '../../src/env/env.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import type { ServerSpec } from '../../src/env/server-ref.ts';
-import { embeddedGames, findGame } from '../../src/games/registry.ts';
+import { embeddedGames, findGame, type OutcomeRates } from '../../src/games/registry.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { batchCalls } from './batching.ts';
 import { meanInterval, wilson } from './stats.ts';
@@ -48,6 +48,8 @@ export interface EvaluationResult extends ResultCounts {
   moveSecond?: ResultCounts;
   /** Score games: the mean final score with its 95% interval. */
   score?: { mean: number; low: number; high: number };
+  /** Training evaluations of games that can compute them: the exact expected rates against this opponent. */
+  exact?: OutcomeRates;
   seconds: number;
 }
 

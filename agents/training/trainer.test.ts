@@ -69,10 +69,13 @@ describe('train', () => {
     expect(await readFile(path.join(result.runDir, 'curve.svg'), 'utf8')).toMatch(/^<svg[\s\S]*win vs random[\s\S]*<\/svg>$/);
     expect(result.finalEval.map((r) => r.games)).toEqual([300, 300]);
 
-    // best/ holds the agent of the evaluation with the highest mean of win minus loss rate.
+    // best/ holds the agent of the evaluation with the highest mean of win minus loss rate, exact where the game computes it (vs random).
+    type EvalRow = { step: number; opponent: string; winRate: number; lossRate: number; exact?: { winRate: number; drawRate: number; lossRate: number } };
+    expect((evals as EvalRow[]).map((r) => r.exact !== undefined)).toEqual([true, false, true, false, true, false]);
     const byStep = new Map<number, number[]>();
-    for (const r of evals as Array<{ step: number; winRate: number; lossRate: number }>) {
-      byStep.set(r.step, [...(byStep.get(r.step) ?? []), r.winRate - r.lossRate]);
+    for (const r of evals as EvalRow[]) {
+      const rates = r.exact ?? r;
+      byStep.set(r.step, [...(byStep.get(r.step) ?? []), rates.winRate - rates.lossRate]);
     }
     const scores = [...byStep].map(([step, v]) => ({ step, score: (v[0]! + v[1]!) / 2 }));
     const top = scores.reduce((a, b) => (b.score > a.score ? b : a));

@@ -308,8 +308,10 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       // A game with no embedded rules lives only on the training server, so it is evaluated there.
       const evalServer = findGame(config.game)?.rules ? undefined : config.server;
       const r = await evaluatePolicy({ game: config.game, policy: agent, opponent: opponent as OpponentSpec, games: config.evalGames, seed: config.seed + state.envSteps, players: config.players ?? undefined, server: evalServer });
+      const exactly = findGame(config.game)?.exactEvaluations?.[opponent];
+      if (exactly) r.exact = await exactly(agent);
       results.push(r);
-      await appendFile(metricsFile, `${JSON.stringify({ type: 'eval', step: state.envSteps, episodes: state.episodes, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean })}\n`);
+      await appendFile(metricsFile, `${JSON.stringify({ type: 'eval', step: state.envSteps, episodes: state.episodes, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean, exact: r.exact })}\n`);
     }
     const score = evaluationScore(results);
     const improved = config.keepBest && (state.best === undefined || score > state.best.score);
@@ -545,7 +547,8 @@ function summary(recent: string[], stats: Record<string, number> | null): Record
 /** One number per evaluation, higher is better: mean over opponents of win rate minus loss rate, or of the mean score. */
 export function evaluationScore(results: EvaluationResult[]): number {
   if (results.length === 0) return -Infinity;
-  return results.reduce((sum, r) => sum + (r.score ? r.score.mean : r.winRate - r.lossRate), 0) / results.length;
+  // Exact rates, where the game has them, instead of the played games' noisy ones.
+  return results.reduce((sum, r) => sum + (r.score ? r.score.mean : (r.exact ?? r).winRate - (r.exact ?? r).lossRate), 0) / results.length;
 }
 
 /** Writes a folder through `write(tmp)` and swaps it in with renames, so a crash leaves the old folder or the new one, never half of one. */
@@ -561,12 +564,12 @@ async function saveAtomically(dir: string, write: (tmp: string) => Promise<void>
 
 function evalLine(step: number, results: EvaluationResult[]): string {
   return `eval @ ${step} steps: ${results
-    .map((r) => (r.score ? `vs ${r.opponent} mean score ${r.score.mean.toFixed(1)}` : `vs ${r.opponent} W/D/L ${pct(r.winRate)}/${pct(r.drawRate)}/${pct(r.lossRate)}`))
+    .map((r) => (r.score ? `vs ${r.opponent} mean score ${r.score.mean.toFixed(1)}` : `vs ${r.opponent} W/D/L ${pct(r.winRate)}/${pct(r.drawRate)}/${pct(r.lossRate)}${r.exact ? ` (exact ${pct(r.exact.winRate)}/${pct(r.exact.drawRate)}/${pct(r.exact.lossRate, 2)})` : ''}`))
     .join(', ')}`;
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
+function pct(x: number, digits = 1): string {
+  return `${(100 * x).toFixed(digits)}%`;
 }
 
 function round(x: number): number {

@@ -54,12 +54,26 @@ export interface GameSpec {
   results: 'outcome' | 'score';
   /** Score games: the best expected score of solitaire play, where known; evaluation and curves show it as a yardstick. */
   optimum?: number;
+  /**
+   * Exact expected win / draw / loss rates of a greedy policy against some of
+   * the game's bots (first moves balanced), by bot name. Keeping the best agent
+   * during training uses them in place of played games, which are noisy.
+   */
+  exactEvaluations?: Record<string, (policy: Policy<Float32Array>) => Promise<OutcomeRates>>;
+}
+
+/** Expected win, draw and loss rates (they sum to 1). */
+export interface OutcomeRates {
+  winRate: number;
+  drawRate: number;
+  lossRate: number;
 }
 
 /** A registered game with every default filled in. */
-export interface RegisteredGame extends Required<Omit<GameSpec, 'rules' | 'isOpening' | 'description' | 'optimum'>> {
+export interface RegisteredGame extends Required<Omit<GameSpec, 'rules' | 'isOpening' | 'description' | 'optimum' | 'exactEvaluations'>> {
   description: string;
   optimum: number | undefined;
+  exactEvaluations: GameSpec['exactEvaluations'];
   rules: GameDefinition | undefined;
   isOpening: ((state: GameState) => boolean) | undefined;
   /** The plugin file that registered it, or 'built-in'. */
@@ -124,6 +138,7 @@ export function register(spec: GameSpec): RegisteredGame {
     isOpening: spec.isOpening,
     results: spec.results,
     optimum: spec.optimum,
+    exactEvaluations: spec.exactEvaluations,
     source: currentSource,
   };
   games.set(game.name, game);
