@@ -14,6 +14,7 @@ import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
 import { watchCommand } from './watch.ts';
 import { workerCommand } from './worker.ts';
+import { typedText } from './options.ts';
 
 /** A mistake in the command line itself: one line and exit code 2, as Unix tools do. */
 class UsageError extends Error {}
@@ -21,14 +22,6 @@ class UsageError extends Error {}
 const argv = hideBin(process.argv);
 const debug = argv.includes('--debug');
 const command = argv.find((a) => !a.startsWith('-'));
-
-/** The text typed for `--key` (or `--key=...`), to show it back in an error. */
-function typed(key: string): string {
-  const i = argv.findIndex((a) => a === `--${key}` || a.startsWith(`--${key}=`));
-  if (i < 0) return 'a value from the config file';
-  const a = argv[i] as string;
-  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : (argv[i + 1] ?? 'nothing');
-}
 
 try {
   await yargs(argv)
@@ -45,12 +38,13 @@ try {
     })
     .middleware((args) => {
       // yargs turns a number flag given as text into NaN; say what was typed instead of "got null" later.
+      // After validation, so flags from a command's schema have had their text put back (scripts/options.ts).
       for (const [key, value] of Object.entries(args)) {
         if (typeof value === 'number' && Number.isNaN(value) && !/[A-Z]/.test(key)) {
-          throw new UsageError(`Expected --${key} to be a number, got ${typed(key)}`);
+          throw new UsageError(`Expected --${key} to be a number, got ${typedText(key, argv)}`);
         }
       }
-    }, true)
+    })
     // Plugins load before any command runs, so their games, adapters and bots are known to every command.
     .middleware(async (args) => loadPlugins((args.plugin as string[] | undefined) ?? []))
     .command(serveCommand)

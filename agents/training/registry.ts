@@ -37,3 +37,17 @@ export async function createLearner(name: AgentName, spec: LearnerSpec, config: 
 export async function loadLearner(name: AgentName, dir: string): Promise<Learner> {
   return (await LOADERS[name]()).fromCheckpoint(dir);
 }
+
+/**
+ * Checks a learner's config overrides (`--agent-config`) against the
+ * learner's own schema, before anything is created; throws InvalidOptionError.
+ */
+export async function validateAgentConfig(name: AgentName, spec: LearnerSpec, config: Record<string, unknown>): Promise<void> {
+  const check: Record<AgentName, () => Promise<unknown>> = {
+    dqn: async () => (await import('../dqn.ts')).resolveDqnConfig(config),
+    ppo: async () => (await import('../ppo.ts')).resolvePpoConfig(spec, config),
+    'tabular-q': async () => (await import('../tabular-q.ts')).resolveTabularQConfig(config),
+    menace: async () => (await import('../menace.ts')).resolveMenaceConfig(config),
+  };
+  await check[name]();
+}

@@ -7,106 +7,35 @@ import { makeEnv, makeSelfPlayEnvs, type GameEnv } from '../../src/env/env.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
-import { DEFAULT_GAME } from '../../src/games/builtins.ts';
 import { botNames, embeddedGames, findGame, isBot } from '../../src/games/registry.ts';
 import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '../../src/protocol/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
+import { parseOptions } from '../../src/options.ts';
 import { ProgressBar, compact } from '../../src/progress.ts';
-import { initBackend, describeBackend, type BackendName } from '../../src/tf/backend.ts';
+import { initBackend, describeBackend } from '../../src/tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
-import type { Learner, TransitionBatch } from '../agent.ts';
+import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
 import { batchCalls } from './batching.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
 import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
-import { AGENT_NAMES, createLearner, loadLearner, type AgentName } from './registry.ts';
+import { TrainConfigSchema, type TrainConfig } from './config.ts';
+import { createLearner, loadLearner, validateAgentConfig } from './registry.ts';
 
 /** Who the learner plays against while training: a bot of the game (`name` or `name:option`), a mix, itself, or past snapshots. */
 export type TrainOpponent = string;
 
-/** Everything a training run is made of; every field has a default (`TRAIN_DEFAULTS`). */
-export interface TrainConfig {
-  game: string;
-  agent: AgentName;
-  opponent: TrainOpponent;
-  /** With `opponent: 'mix'`: bots and their shares of the games, e.g. { random: 0.7, minimax: 0.3 }. Empty: 70% random, 30% the game's last evaluation opponent. */
-  opponentMix: Record<string, number>;
-  /** With `opponent: 'pool'`: the share of games against the latest policy; the rest go to past snapshots. */
-  poolLatestRatio: number;
-  poolSize: number;
-  /** Env steps between two snapshots into the pool. */
-  poolSnapshotEvery: number;
-  /** Parallel sessions. */
-  envs: number;
-  /** Env steps (transitions of the learner's seats) to train for. */
-  steps: number;
-  /** `embedded` (in process), `embedded-tcp`, or `host:port` of a running server (the reference included). */
-  server: string;
-  seed: number;
-  /** Runs go to `<out>/<game>__<agent>__<seed>__<time>`. */
-  out: string;
-  /** Env steps between evaluations. */
-  evalEvery: number;
-  evalGames: number;
-  /** Fixed opponents of the evaluations. Default: the game spec's `evalOpponents`. */
-  evalOpponents: string[];
-  /** Env steps between checkpoints. */
-  checkpointEvery: number;
-  /** Env steps between training log lines (metrics.jsonl, progress.csv, and the console without a progress bar). */
-  logEvery: number;
-  /**
-   * Save the agent of the best evaluation so far into `best/` (as Stable
-   * Baselines' EvalCallback): best means the highest mean over the evaluation
-   * opponents of win rate minus loss rate, or of the mean score.
-   */
-  keepBest: boolean;
-  backend: BackendName | 'auto';
-  players: number | null;
-  /** Overrides of the agent's own config (its defaults fill the rest). */
-  agentConfig: Record<string, unknown>;
-  /** Record the protocol traffic of the training sessions to this JSON Lines file (see `game-gym replay`). */
-  record: string | null;
-  /** The run folder's name under `out` (default `<game>__<agent>__<seed>__<time>`). */
-  runName: string | null;
-  /** Name the sessions `<prefix>-<i>` and the learner's seats `learner-<i>`, so `game-gym watch` can follow them (default: random names). */
-  sessionPrefix: string | null;
-}
+export { TRAIN_DEFAULTS, TrainConfigSchema, type TrainConfig } from './config.ts';
 
-/** Defaults of every training option. */
-export const TRAIN_DEFAULTS: TrainConfig = {
-  game: DEFAULT_GAME,
-  agent: 'dqn',
-  opponent: 'random',
-  opponentMix: {},
-  poolLatestRatio: 0.8,
-  poolSize: 5,
-  poolSnapshotEvery: 20_000,
-  envs: 16,
-  steps: 200_000,
-  server: 'embedded',
-  seed: 1,
-  out: 'experiments/runs',
-  evalEvery: 25_000,
-  evalGames: 200,
-  evalOpponents: [],
-  checkpointEvery: 25_000,
-  logEvery: 5_000,
-  keepBest: true,
-  backend: 'auto',
-  players: null,
-  agentConfig: {},
-  record: null,
-  runName: null,
-  sessionPrefix: null,
-};
-
-/** Checks a config (defaults filled in) and returns it; throws InvalidOptionError with what is wrong. */
-export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
-  const unknown = Object.keys(partial).filter((k) => !(k in TRAIN_DEFAULTS));
-  if (unknown.length) throw new InvalidOptionError(`Unknown training option(s): ${unknown.join(', ')}`);
+/**
+ * Checks a config and returns it with defaults filled in; throws
+ * InvalidOptionError with what is wrong. `label` names an option in errors
+ * (the CLI passes its flag names).
+ */
+export function resolveTrainConfig(partial: Partial<TrainConfig>, label: (key: string) => string = (key) => key): TrainConfig {
   // Keys left undefined (flags not given) take their defaults.
-  const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>;
-  const c: TrainConfig = { ...TRAIN_DEFAULTS, ...given };
+  const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const c = parseOptions(TrainConfigSchema, given, label);
   const game = findGame(c.game);
   if (game) c.game = game.name;
   if (c.evalOpponents.length === 0) c.evalOpponents = game ? [...game.evalOpponents] : ['random'];
@@ -114,36 +43,19 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
     const strongest = c.evalOpponents.filter((b) => b !== 'random').at(-1);
     c.opponentMix = strongest ? { random: 0.7, [strongest]: 0.3 } : { random: 1 };
   }
-  const positiveInt = (key: keyof TrainConfig): void => {
-    const v = c[key];
-    if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
-      throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${JSON.stringify(v)}`);
-    }
-  };
-  for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'logEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
-  if (!AGENT_NAMES.includes(c.agent)) throw new InvalidOptionError(`Expected agent to be one of ${AGENT_NAMES.join(', ')}, got ${JSON.stringify(c.agent)}`);
   const bots = botNames(c.game);
   if (!isBot(c.game, c.opponent) && !['mix', 'self', 'pool'].includes(c.opponent)) {
-    throw new InvalidOptionError(`Expected opponent to be ${[...bots, 'mix', 'self'].join(', ')} or pool, got ${JSON.stringify(c.opponent)}`);
+    throw new InvalidOptionError(`Expected ${label('opponent')} to be ${[...bots, 'mix', 'self'].join(', ')} or pool, got ${c.opponent}`);
   }
   for (const [bot, weight] of Object.entries(c.opponentMix)) {
     if (!isBot(c.game, bot) || !(weight >= 0)) {
-      throw new InvalidOptionError(`Expected opponentMix to map bots of ${c.game} (${bots.join(', ')}) to non-negative weights, got ${JSON.stringify(c.opponentMix)}`);
+      throw new InvalidOptionError(`Expected ${label('opponentMix')} to map bots of ${c.game} (${bots.join(', ')}) to non-negative weights, got ${JSON.stringify(c.opponentMix)}`);
     }
   }
   for (const bot of c.evalOpponents) {
-    if (!isBot(c.game, bot)) throw new InvalidOptionError(`Expected evalOpponents to be bots of ${c.game} (${bots.join(', ')}), got ${JSON.stringify(bot)}`);
+    if (!isBot(c.game, bot)) throw new InvalidOptionError(`Expected ${label('evalOpponents')} to be bots of ${c.game} (${bots.join(', ')}), got ${bot}`);
   }
-  if (!(c.poolLatestRatio >= 0 && c.poolLatestRatio <= 1)) {
-    throw new InvalidOptionError(`Expected poolLatestRatio to be a number from 0 to 1, got ${c.poolLatestRatio}`);
-  }
-  if (c.opponent === 'self' && c.envs % 2 !== 0) throw new InvalidOptionError(`Expected envs to be even for self-play (two seats per session), got ${c.envs}`);
-  if (typeof c.keepBest !== 'boolean') throw new InvalidOptionError(`Expected keepBest to be a boolean, got ${JSON.stringify(c.keepBest)}`);
-  if (!Number.isInteger(c.seed)) throw new InvalidOptionError(`Expected seed to be an integer, got ${c.seed}`);
-  for (const key of ['runName', 'sessionPrefix'] as const) {
-    const v = c[key];
-    if (v !== null && !(typeof v === 'string' && /^[\w.-]+$/.test(v))) throw new InvalidOptionError(`Expected ${key} to be a name of letters, digits, '.', '-' or '_', got ${JSON.stringify(v)}`);
-  }
+  if (c.opponent === 'self' && c.envs % 2 !== 0) throw new InvalidOptionError(`Expected ${label('envs')} to be even for self-play (two seats per session), got ${c.envs}`);
   return c;
 }
 
@@ -242,6 +154,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     if (existsSync(path.join(runDir, 'config.json'))) {
       throw new InvalidOptionError(`Run folder ${runDir} holds a run already: continue it with --resume ${runDir}, or choose another --run-name`);
     }
+    // Everything checked before the run folder exists: a refused run leaves nothing behind.
+    await validateAgentConfig(config.agent, await learnerSpec(config), config.agentConfig);
     await mkdir(runDir, { recursive: true });
     await writeFile(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     state = { envSteps: 0, episodes: 0, seconds: 0, nextEval: config.evalEvery, nextCheckpoint: config.checkpointEvery, nextSnapshot: config.poolSnapshotEvery, recent: [] };
@@ -251,18 +165,9 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   log(describeBackend(backend));
   log(`run folder: ${runDir}`);
 
-  const probe = makeEnv<Float32Array, number>(config.game, { players: config.players ?? undefined });
-  const spec = {
-    observationSize: flatDim(probe.observationSpace),
-    actionCount: flatDim(probe.actionSpace),
-    numEnvs: config.envs,
-    seed: config.seed,
-    symmetries: probe.adapter.symmetries?.() ?? [],
-  };
-  await probe.close();
   const agent: Learner = resumeDir
     ? await loadLearner(config.agent, path.join(runDir, 'checkpoint', 'agent'))
-    : await createLearner(config.agent, spec, config.agentConfig);
+    : await createLearner(config.agent, await learnerSpec(config), config.agentConfig);
 
   const pool: Learner[] = [];
   const snapshotDir = path.join(os.tmpdir(), `gsg-pool-${process.pid}-${Date.now()}`);
@@ -493,6 +398,20 @@ function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> 
     const timer = setTimeout(done, Math.max(0, at - performance.now()));
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** What the run's learner is made for: the game's spaces, the envs and the seed. */
+async function learnerSpec(config: TrainConfig): Promise<LearnerSpec> {
+  const probe = makeEnv<Float32Array, number>(config.game, { players: config.players ?? undefined });
+  const spec = {
+    observationSize: flatDim(probe.observationSpace),
+    actionCount: flatDim(probe.actionSpace),
+    numEnvs: config.envs,
+    seed: config.seed,
+    symmetries: probe.adapter.symmetries?.() ?? [],
+  };
+  await probe.close();
+  return spec;
 }
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
