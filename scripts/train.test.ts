@@ -1,10 +1,13 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
 
 /** Runs the real `game-gym train` in process (embedded server), sends SIGINT `signals` times once it trains, and times the exit. */
 async function interrupt(out: string, signals: number): Promise<{ code: number | null; ms: number; stdout: string }> {
@@ -47,4 +50,38 @@ describe('Ctrl-C during game-gym train', () => {
     expect(twice.code).toBe(130);
     expect(twice.ms).toBeLessThan(5000);
   }, 60_000);
+});
+
+describe('game-gym train --seed', () => {
+  let out: string;
+  beforeAll(async () => {
+    out = await mkdtemp(path.join(os.tmpdir(), 'gsg-train-seed-'));
+  });
+  afterAll(() => rm(out, { recursive: true, force: true }));
+
+  /** metrics.jsonl of a short in-process run, without its wall-clock fields. */
+  async function metricsOf(name: string, seed: number, agent: string, steps: number): Promise<unknown[]> {
+    const cli = fileURLToPath(new URL('./game-gym.js', import.meta.url));
+    const args = ['train', '--agent', agent, '--steps', String(steps), '--envs', '4', '--eval-every', String(steps / 2), '--eval-games', '20', '--log-every', String(steps / 4), '--opponent', 'mix', '--seed', String(seed), '--run-name', name, '--out', out, '--no-progress'];
+    await run(process.execPath, [cli, ...args], { timeout: 170_000 });
+    const text = await readFile(path.join(out, name, 'metrics.jsonl'), 'utf8');
+    return text.split('\n').filter(Boolean).map((l) => {
+      const { seconds: _s, stepsPerSecond: _r, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
+  }
+
+  it('writes the same metrics for the same seed and other metrics for another seed', async () => {
+    const [a, b, c, d, e] = await Promise.all([
+      metricsOf('q-a', 5, 'tabular-q', 2000),
+      metricsOf('q-b', 5, 'tabular-q', 2000),
+      metricsOf('q-c', 6, 'tabular-q', 2000),
+      metricsOf('dqn-a', 5, 'dqn', 400),
+      metricsOf('dqn-b', 5, 'dqn', 400),
+    ]);
+    expect(a.length).toBeGreaterThan(4);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+    expect(e).toEqual(d);
+  }, 180_000);
 });

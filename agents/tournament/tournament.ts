@@ -2,6 +2,7 @@ import type { ResultCounts } from '../training/evaluate.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { machineInfo, type MachineInfo } from '../../src/bench/bench.ts';
+import { deriveSeed } from '../../src/seeds.ts';
 import { makeEnv } from '../../src/env/env.ts';
 import { flatDim } from '../../src/env/spaces.ts';
 import { ProgressBar } from '../../src/progress.ts';
@@ -330,7 +331,7 @@ export function chunks(games: number, parallel: number): number[] {
 
 /** A distinct, reproducible seed per (pair or agent, half, chunk). */
 function matchSeed(seed: number, p: number, h: number, c: number): number {
-  return ((seed * 1000 + p) * 2 + h) * 16 + c;
+  return deriveSeed(seed, 'match', p, h, c);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { makeEnv, type StepInfo } from '../../src/env/env.ts';
+import { deriveSeed } from '../../src/seeds.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import type { ServerSpec } from '../../src/env/server-ref.ts';
@@ -60,7 +61,7 @@ export interface EvaluationResult extends ResultCounts {
  */
 export async function evaluatePolicy(options: EvaluateOptions): Promise<EvaluationResult> {
   const started = performance.now();
-  const own = options.server === undefined ? new GameFramework({ seed: options.seed ?? 0, games: embeddedGames() }) : undefined;
+  const own = options.server === undefined ? new GameFramework({ seed: deriveSeed(options.seed ?? 0, 'server'), games: embeddedGames() }) : undefined;
   const server = options.server ?? (own as GameFramework);
   const isOpening = findGame(options.game)?.isOpening;
   const balance = (options.balanceFirstMove ?? isOpening !== undefined) && isOpening !== undefined;
@@ -75,8 +76,10 @@ export async function evaluatePolicy(options: EvaluateOptions): Promise<Evaluati
       server,
       opponents: options.opponent,
       players: options.players,
-      seed: (options.seed ?? 0) * 1000 + i,
+      seed: deriveSeed(options.seed ?? 0, 'game', i),
       record: options.record,
+      // On its own server, fixed session names: the server seeds each session's draws by its name.
+      ...(own ? { session: `eval-${i}` } : {}),
     });
     try {
       while (claimed < options.games) {

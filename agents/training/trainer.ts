@@ -12,6 +12,7 @@ import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '.
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
 import { parseOptions } from '../../src/options.ts';
+import { deriveSeed } from '../../src/seeds.ts';
 import { ProgressBar, compact } from '../../src/progress.ts';
 import { initBackend, describeBackend } from '../../src/tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
@@ -89,8 +90,13 @@ export interface TrainHooks {
 /** Errors after which an env joins a new session instead of ending the run. */
 const TRANSIENT = ['E_CONN_REFUSED', 'E_CONN_RESET', 'E_TIMEOUT', 'E_SESSION_LOST', 'E_PROTOCOL'];
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
-/** The loop yields to the event loop at least this often, so Ctrl-C is seen even when every await resolves at once (in process). */
-const YIELD_EVERY_MS = 50;
+/**
+ * The loop yields to the event loop every this many batches, so Ctrl-C is
+ * seen even when every await resolves at once (in process). Counted, not
+ * timed: where the loop yields changes which envs a batch holds, and a run
+ * must not depend on the clock to be reproducible from its seed.
+ */
+const YIELD_EVERY_BATCHES = 32;
 
 interface TrainerState {
   envSteps: number;
@@ -173,9 +179,11 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const snapshotDir = path.join(os.tmpdir(), `gsg-pool-${process.pid}-${Date.now()}`);
   // The embedded server is the run's own, seeded like the run, in process or behind a loopback port.
   const embedded = config.server === 'embedded' || config.server === 'embedded-tcp';
-  const ownServer = embedded ? new GameFramework({ seed: config.seed, games: embeddedGames() }) : undefined;
+  const ownServer = embedded ? new GameFramework({ seed: deriveSeed(config.seed, 'server'), games: embeddedGames() }) : undefined;
   const ownTcp = config.server === 'embedded-tcp' ? await GameServer.start({ port: 0, framework: ownServer }) : undefined;
-  const envs = makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool);
+  // Sessions on the run's own server have fixed names: the server seeds each session's draws by its name.
+  const sessionPrefix = config.sessionPrefix ?? (embedded ? 'train' : null);
+  const envs = makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool, sessionPrefix);
   const vector = new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
   if (config.sessionPrefix) {
     const [host, port] = ownTcp ? [ownTcp.address.host, ownTcp.address.port] : [config.server.slice(0, config.server.lastIndexOf(':')), config.server.slice(config.server.lastIndexOf(':') + 1)];
@@ -212,7 +220,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     for (const opponent of config.evalOpponents) {
       // A game with no embedded rules lives only on the training server, so it is evaluated there.
       const evalServer = findGame(config.game)?.rules ? undefined : config.server;
-      const r = await evaluatePolicy({ game: config.game, policy: agent, opponent: opponent as OpponentSpec, games: config.evalGames, seed: config.seed + state.envSteps, players: config.players ?? undefined, server: evalServer });
+      const r = await evaluatePolicy({ game: config.game, policy: agent, opponent: opponent as OpponentSpec, games: config.evalGames, seed: deriveSeed(config.seed, 'eval', state.envSteps), players: config.players ?? undefined, server: evalServer });
       const exactly = findGame(config.game)?.exactEvaluations?.[opponent];
       if (exactly) r.exact = await exactly(agent);
       results.push(r);
@@ -242,16 +250,13 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const failures = new Map<number, number>();
   const retryAt = new Map<number, number>();
   let lostEpisodes = 0;
-  let lastYield = performance.now();
+  let batches = 0;
   let serverLost: ServerLostError | undefined;
 
   try {
-    vector.asyncReset({ seed: config.seed * 1000 + state.episodes });
+    vector.asyncReset({ seed: deriveSeed(config.seed, 'reset', state.episodes) });
     while (state.envSteps < config.steps) {
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
+      if (++batches % YIELD_EVERY_BATCHES === 0) await new Promise((resolve) => setImmediate(resolve));
       if (hooks.signal?.aborted) break;
       const now = performance.now();
       for (const [id, at] of retryAt) {
@@ -407,7 +412,7 @@ async function learnerSpec(config: TrainConfig): Promise<LearnerSpec> {
     observationSize: flatDim(probe.observationSpace),
     actionCount: flatDim(probe.actionSpace),
     numEnvs: config.envs,
-    seed: config.seed,
+    seed: deriveSeed(config.seed, 'agent'),
     symmetries: probe.adapter.symmetries?.() ?? [],
   };
   await probe.close();
@@ -415,12 +420,11 @@ async function learnerSpec(config: TrainConfig): Promise<LearnerSpec> {
 }
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
-function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<GameEnv<Float32Array, number>> {
+function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[], prefix: string | null): Array<GameEnv<Float32Array, number>> {
   const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const, record: config.record ?? undefined };
-  const prefix = config.sessionPrefix;
   if (config.opponent === 'self') {
     return Array.from({ length: config.envs / 2 }, (_, i) =>
-      makeSelfPlayEnvs<Float32Array, number>(config.game, { ...common, seed: config.seed * 1000 + i, ...(prefix ? { session: `${prefix}-${i}` } : {}) }),
+      makeSelfPlayEnvs<Float32Array, number>(config.game, { ...common, seed: deriveSeed(config.seed, 'env', i), ...(prefix ? { session: `${prefix}-${i}` } : {}) }),
     ).flat();
   }
   let opponent: OpponentSpec = config.opponent as OpponentSpec;
@@ -438,7 +442,7 @@ function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, a
     opponent = { mix: [{ policy: latest, weight: config.poolLatestRatio }, ...slots.map((p) => ({ policy: batchCalls(p), weight: share }))] };
   }
   return Array.from({ length: config.envs }, (_, i) =>
-    makeEnv<Float32Array, number>(config.game, { ...common, opponents: opponent, seed: config.seed * 1000 + i, ...(prefix ? { session: `${prefix}-${i}`, name: `learner-${i}` } : {}) }),
+    makeEnv<Float32Array, number>(config.game, { ...common, opponents: opponent, seed: deriveSeed(config.seed, 'env', i), ...(prefix ? { session: `${prefix}-${i}`, name: `learner-${i}` } : {}) }),
   );
 }
 

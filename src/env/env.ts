@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deriveSeed } from '../seeds.ts';
 import { recordingTransportFor } from '../client/recording.ts';
 import type { ClientTlsOptions } from '../client/tcp.ts';
 import {
@@ -135,6 +136,10 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   private sessionName: string;
   private seat: Seat<Obs, Act> | undefined;
   private opponents: OpponentSeat[] = [];
+  /** The index in `opponentSpecs` of each bot in `opponents`. */
+  private opponentSpecIndex: number[] = [];
+  /** Seeds the bots: the env's seed, or the last `reset({ seed })`. */
+  private opponentSeed: number;
   private needsReset = true;
   /** Set when a bot finds the game stuck; aborts the env's wait for its turn. */
   private stuck = false;
@@ -186,6 +191,7 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     // Checked now, not at the first reset (which would leave a seat that never joined behind).
     for (const spec of this.opponentSpecs) opponentChooser(spec, 'check', game);
     this.rng = new SeededRng(`env-${options.seed ?? 0}`);
+    this.opponentSeed = options.seed ?? 0;
     this.sessionName = options.session ?? `gym-${randomBytes(6).toString('hex')}`;
   }
 
@@ -206,7 +212,15 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
 
   async reset(options: { seed?: number; options?: Record<string, unknown> } = {}): Promise<{ observation: Obs; info: StepInfo }> {
     if (this.closed) throw new ClientStateError('This env is closed');
-    if (options.seed !== undefined) this.rng = new SeededRng(`env-${options.seed}`);
+    if (options.seed !== undefined) {
+      this.rng = new SeededRng(`env-${options.seed}`);
+      // The bots in the other seats too: the same reset seed gives the same games.
+      this.opponentSeed = options.seed;
+      this.opponents.forEach((bot, k) => {
+        const { seed, choose } = this.opponentSeeding(this.opponentSpecIndex[k] as number);
+        if (choose) bot.reseed(choose, seed);
+      });
+    }
     if (this.seat && !this.lost) {
       try {
         if (this.leader) {
@@ -234,6 +248,12 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     const state = await this.waitTurn(seat);
     this.episodeReturn += this.adapter.reward(null, state, seat.info);
     return { observation: seat.observation(), info: this.info(state) };
+  }
+
+  /** The seed and policy chooser of the bot in the other seat `i`. */
+  private opponentSeeding(i: number): { seed: string; choose: ReturnType<typeof opponentChooser> } {
+    const seed = `${this.opponentSeed}-${i}`;
+    return { seed, choose: opponentChooser(this.opponentSpecs[i] as OpponentSpec, seed, this.game) };
   }
 
   async step(action: Act): Promise<StepResult<Obs>> {
@@ -361,10 +381,11 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     const name = this.options.name ?? `env-${randomBytes(4).toString('hex')}`;
     this.seat = new Seat(this.adapter, { ...common, name });
     this.opponents = [];
-    this.opponentSpecs.forEach((spec, i) => {
-      const seed = `${this.options.seed ?? 0}-${i}`;
-      const choose = opponentChooser(spec, seed, this.game);
+    this.opponentSpecIndex = [];
+    this.opponentSpecs.forEach((_, i) => {
+      const { seed, choose } = this.opponentSeeding(i);
       if (choose) {
+        this.opponentSpecIndex.push(i);
         const bot = new OpponentSeat(this.factory as AdapterFactory<any, number>, choose, { ...common, name: `bot-${i + 1}-${name}` }, seed);
         bot.onStuck = () => {
           this.stuck = true;
@@ -451,7 +472,7 @@ export function makeSelfPlayEnvs<Obs = Float32Array, Act = number>(
       name: `seat-${i}`,
       leader: i === 0,
       opponents: new Array<OpponentSpec>(players - 1).fill('external'),
-      seed: (options.seed ?? 0) * 1000 + i,
+      seed: deriveSeed(options.seed ?? 0, 'seat', i),
     }),
   );
 }

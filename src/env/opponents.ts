@@ -66,8 +66,9 @@ export class OpponentSeat {
   error: GameGymError | undefined;
   /** Called when the game leaves this seat no legal move on its turn (it cannot go on). */
   onStuck: (() => void) | undefined;
-  private readonly choose: (rng: SeededRng) => Policy<any>;
-  private readonly rng: SeededRng;
+  private choose: (rng: SeededRng) => Policy<any>;
+  private rng: SeededRng;
+  private reseeded = false;
   private readonly stop = new AbortController();
   private running: Promise<void> | undefined;
 
@@ -75,6 +76,13 @@ export class OpponentSeat {
     this.seat = new Seat(adapterFactory(), options);
     this.choose = choose;
     this.rng = new SeededRng(`opponent-${seed}`);
+  }
+
+  /** Starts the seat's random streams anew (the env's `reset({ seed })`): its next move draws its policy and actions from them. */
+  reseed(choose: (rng: SeededRng) => Policy<any>, seed: string): void {
+    this.choose = choose;
+    this.rng = new SeededRng(`opponent-${seed}`);
+    this.reseeded = true;
   }
 
   /** Joins and plays in the background until `close`. */
@@ -102,6 +110,10 @@ export class OpponentSeat {
         this.seat.endGame();
         policy = this.choose(this.rng);
         continue;
+      }
+      if (this.reseeded) {
+        this.reseeded = false;
+        policy = this.choose(this.rng);
       }
       const mask = this.seat.mask();
       if (!mask.includes(1)) {
