@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEvents } from '../agents/training/tensorboard.ts';
 
 const run = promisify(execFile);
 
@@ -60,9 +61,9 @@ describe('game-gym train --seed', () => {
   afterAll(() => rm(out, { recursive: true, force: true }));
 
   /** metrics.jsonl of a short in-process run, without its wall-clock fields. */
-  async function metricsOf(name: string, seed: number, agent: string, steps: number): Promise<unknown[]> {
+  async function metricsOf(name: string, seed: number, agent: string, steps: number, ...more: string[]): Promise<unknown[]> {
     const cli = fileURLToPath(new URL('./game-gym.js', import.meta.url));
-    const args = ['train', '--agent', agent, '--steps', String(steps), '--envs', '4', '--eval-every', String(steps / 2), '--eval-games', '20', '--log-every', String(steps / 4), '--opponent', 'mix', '--seed', String(seed), '--run-name', name, '--out', out, '--no-progress'];
+    const args = ['train', '--agent', agent, '--steps', String(steps), '--envs', '4', '--eval-every', String(steps / 2), '--eval-games', '20', '--log-every', String(steps / 4), '--opponent', 'mix', '--seed', String(seed), '--run-name', name, '--out', out, '--no-progress', ...more];
     await run(process.execPath, [cli, ...args], { timeout: 170_000 });
     const text = await readFile(path.join(out, name, 'metrics.jsonl'), 'utf8');
     return text.split('\n').filter(Boolean).map((l) => {
@@ -75,7 +76,7 @@ describe('game-gym train --seed', () => {
     const [a, b, c, d, e] = await Promise.all([
       metricsOf('q-a', 5, 'tabular-q', 2000),
       metricsOf('q-b', 5, 'tabular-q', 2000),
-      metricsOf('q-c', 6, 'tabular-q', 2000),
+      metricsOf('q-c', 6, 'tabular-q', 2000, '--no-tensorboard'),
       metricsOf('dqn-a', 5, 'dqn', 400),
       metricsOf('dqn-b', 5, 'dqn', 400),
     ]);
@@ -83,5 +84,15 @@ describe('game-gym train --seed', () => {
     expect(b).toEqual(a);
     expect(c).not.toEqual(a);
     expect(e).toEqual(d);
+    // TensorBoard event files by default: training and evaluation scalars at their steps, every CRC checked.
+    const [file, ...others] = await readdir(path.join(out, 'q-a', 'tb'));
+    expect(others).toEqual([]);
+    const events = await readEvents(path.join(out, 'q-a', 'tb', file as string));
+    expect(events[0]?.fileVersion).toBe('brain.Event:2');
+    const steps = (tag: string): number[] => events.filter((ev) => tag in ev.scalars).map((ev) => ev.step);
+    expect(steps('train/meanReturn')).toEqual((a as Array<{ type: string; step: number }>).filter((r) => r.type === 'train').map((r) => r.step));
+    expect(steps('eval/minimax/lossRate')).toEqual((a as Array<{ type: string; step: number; opponent: string }>).filter((r) => r.type === 'eval' && r.opponent === 'minimax').map((r) => r.step));
+    expect(Object.keys(events.at(-1)?.scalars ?? {})).toEqual(['eval/minimax/winRate', 'eval/minimax/drawRate', 'eval/minimax/lossRate']);
+    expect(existsSync(path.join(out, 'q-c', 'tb'))).toBe(false);
   }, 180_000);
 });

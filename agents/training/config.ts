@@ -40,6 +40,9 @@ export const TrainConfigSchema = z
     keepBest: flag()
       .default(true)
       .describe('Save the agent of the best evaluation (mean over the evaluation opponents of win minus loss rate, or of the mean score) into best/ (--no-keep-best to skip)'),
+    tensorboard: flag()
+      .default(true)
+      .describe('Write TensorBoard event files into <run>/tb/ (tensorboard --logdir <out>; --no-tensorboard to skip)'),
     backend: oneOf(BACKEND_CHOICES).default('auto').describe('tfjs backend (auto: tfjs-node if installed, else wasm, else cpu)'),
     players: positiveInt().nullable().default(null).describe("Seats per session (default: the game's usual)"),
     agentConfig: jsonObject(z.unknown()).default({}).describe('JSON object of the learner\'s config overrides, e.g. \'{"learningRate":0.0005}\''),

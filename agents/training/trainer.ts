@@ -20,6 +20,7 @@ import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
 import { batchCalls } from './batching.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
 import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
+import { TensorBoardWriter } from './tensorboard.ts';
 import { TrainConfigSchema, type TrainConfig } from './config.ts';
 import { createLearner, loadLearner, validateAgentConfig } from './registry.ts';
 
@@ -193,6 +194,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   }
   const bar = hooks.progress === false ? undefined : new ProgressBar(`${config.game} ${config.agent}`, config.steps);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
+  const tensorboard = config.tensorboard ? TensorBoardWriter.create(path.join(runDir, 'tb')) : undefined;
   const started = performance.now() - state.seconds * 1000;
   const seconds = (): number => (performance.now() - started) / 1000;
   let lastStats: Record<string, number> | null = null;
@@ -204,6 +206,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     const row = { step: state.envSteps, seconds: round(seconds()), episodes: state.episodes, stepsPerSecond: Math.round(state.envSteps / seconds()), meanReturn: mean((e) => e.ret), meanLength: mean((e) => e.len), ...rates(state.recent) };
     await appendFile(metricsFile, `${JSON.stringify({ type: 'train', ...row, learner: lastStats ?? {} })}\n`);
     await appendProgressCsv(path.join(runDir, 'progress.csv'), { ...row, ...(lastStats ?? {}) });
+    const { step, seconds: _, ...train } = row;
+    await tensorboard?.scalars(step, { ...prefixed('train', train), ...prefixed('learner', lastStats ?? {}) });
     if (!bar) log(`step ${row.step}: ${row.episodes} episodes, mean return ${row.meanReturn ?? '-'}, mean length ${row.meanLength ?? '-'}, ${row.stepsPerSecond} steps/s${Object.entries(summary(state.recent, lastStats)).map(([k, v]) => `, ${k} ${v}`).join('')}`);
   };
   let finalEval: EvaluationResult[] = [];
@@ -225,6 +229,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       if (exactly) r.exact = await exactly(agent);
       results.push(r);
       await appendFile(metricsFile, `${JSON.stringify({ type: 'eval', step: state.envSteps, episodes: state.episodes, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean, exact: r.exact })}\n`);
+      await tensorboard?.scalars(state.envSteps, prefixed(`eval/${opponent}`, { winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, meanScore: r.score?.mean }));
     }
     const score = evaluationScore(results);
     const improved = config.keepBest && (state.best === undefined || score > state.best.score);
@@ -386,6 +391,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     for (const p of pool) p.dispose();
     await rm(snapshotDir, { recursive: true, force: true });
     await closeRecordings();
+    await tensorboard?.flush();
   }
   const best = state.best ? { dir: path.join(runDir, 'best', 'agent'), ...state.best } : null;
   const result: TrainResult = { runDir, envSteps: state.envSteps, episodes: state.episodes, seconds: round(seconds()), backend: backend.name, finalEval, best };
@@ -444,6 +450,11 @@ function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, a
   return Array.from({ length: config.envs }, (_, i) =>
     makeEnv<Float32Array, number>(config.game, { ...common, opponents: opponent, seed: deriveSeed(config.seed, 'env', i), ...(prefix ? { session: `${prefix}-${i}`, name: `learner-${i}` } : {}) }),
   );
+}
+
+/** TensorBoard tags of a group: `train/meanReturn`. */
+function prefixed(group: string, values: Record<string, number | null | undefined>): Record<string, number | null | undefined> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`${group}/${k}`, v]));
 }
 
 function rates(recent: string[]): Record<string, number> {
