@@ -2,7 +2,7 @@
 // opponent in process, and a loop that trains or evaluates a learner through real envs.
 import { makeEnv } from '../src/env/env.ts';
 import type { GameFramework } from '../src/server/framework.ts';
-import { SeededRng } from '../src/server/rng.ts';
+import { SeededRng } from '../src/core/rng.ts';
 import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
 import type { Learner, TransitionBatch } from './agent.ts';
 

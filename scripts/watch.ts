@@ -4,8 +4,9 @@ import { adapterFactory } from '../src/env/adapter.ts';
 import type { SeatInfo } from '../src/env/adapter.ts';
 import { DEFAULT_GAME } from '../src/games/builtins.ts';
 import { findGame } from '../src/games/registry.ts';
-import { AbortError, GameServerError, SessionLostError } from '../src/protocol/errors.ts';
+import { AbortError, GameServerError, SessionLostError } from '../src/core/errors.ts';
 import type { GameState } from '../src/protocol/messages.ts';
+import { sleep } from '../src/core/sleep.ts';
 
 /** Options of `watchSession`: which player to follow, where, and what to do with each state. */
 export interface WatchOptions extends Pick<GameClientOptions, 'host' | 'port' | 'tls' | 'server' | 'transport' | 'retries'> {
@@ -69,6 +70,7 @@ export async function watchSession(options: WatchOptions): Promise<WatchResult> 
         const notReady = error instanceof GameServerError && NOT_READY.includes(error.serverMessage);
         if (!notReady || waitMs <= 0) throw error;
         await sleep(waitMs, signal);
+        if (signal?.aborted) throw new AbortError('Aborted while waiting for the session to start');
       }
     }
     const playerId = client.playerId;
@@ -87,24 +89,6 @@ export async function watchSession(options: WatchOptions): Promise<WatchResult> 
     }
     throw error;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new AbortError('Aborted while waiting for the session to start'));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new AbortError('Aborted while waiting for the session to start'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 interface WatchArgs {

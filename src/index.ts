@@ -1,5 +1,5 @@
 // The public API of `game-server-gym`: an explicit list, so helpers the modules share among themselves stay internal.
-export { AbortError, ClientStateError, ConnectionRefusedError, ConnectionResetError, GameGymError, GameServerError, IllegalMoveError, InvalidOptionError, ProtocolError, RequestTooLargeError, ServerLostError, SessionLostError, TimeoutError, TlsError } from './protocol/errors.ts';
+export { AbortError, ClientStateError, ConnectionRefusedError, ConnectionResetError, GameGymError, GameServerError, IllegalMoveError, InvalidOptionError, ProtocolError, RequestTooLargeError, ServerLostError, SessionLostError, TimeoutError, TlsError } from './core/errors.ts';
 export { EOT, REQUEST_DEPTH_MAX, REQUEST_SIZE_MAX, decodeResponse, encodeRequest } from './protocol/framing.ts';
 export { parseGameState, parseJoinData, parseObserveData, parseResponse, unwrapResponse } from './protocol/messages.ts';
 export type { ErrorResponse, GameState, IllegalMoveResponse, JoinData, JoinRequest, Json, JsonObject, MoveRequest, ObserveData, ObserveRequest, OkResponse, Request, RequestType, Response, RestartRequest, StateRequest } from './protocol/messages.ts';
@@ -19,7 +19,7 @@ export { GameFramework } from './server/framework.ts';
 export type { FrameworkOptions, ServerEvent } from './server/framework.ts';
 export { ReplayServer, startReplayServer } from './server/replay.ts';
 export type { ReplayOptions, ReplayStats, StartReplayOptions } from './server/replay.ts';
-export { SeededRng, randomSeed } from './server/rng.ts';
+export { SeededRng, randomSeed } from './core/rng.ts';
 export { GameRegistry, defaultGames } from './server/games/registry.ts';
 export type { Game, GameDefinition, Rng } from './server/games/game.ts';
 export { Chat, ChatGame } from './server/games/chat.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../collect/collect.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { QueueError } from './errors.ts';
 import { queueShardRunner, redisConnection } from './queue.ts';
 import { collectionIds, freePort, removeQueue, spawnCli, startRedis, waitFor, type Cli } from './test-support.ts';

@@ -12,7 +12,7 @@ import {
   RequestTooLargeError,
   SessionLostError,
   TimeoutError,
-} from '../protocol/errors.ts';
+} from '../core/errors.ts';
 import { encodeRequest } from '../protocol/framing.ts';
 import type { GameState, Request } from '../protocol/messages.ts';
 import { GameServer } from '../server/server.ts';

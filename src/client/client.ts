@@ -5,7 +5,7 @@ import {
   IllegalMoveError,
   InvalidOptionError,
   TimeoutError,
-} from '../protocol/errors.ts';
+} from '../core/errors.ts';
 import {
   describe,
   parseGameState,

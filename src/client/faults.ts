@@ -3,7 +3,7 @@
  * around a real server (lost answers, the reference's internal errors,
  * requests that never get an answer) and a TicTacToe game loop.
  */
-import { AbortError, TimeoutError } from '../protocol/errors.ts';
+import { AbortError, TimeoutError } from '../core/errors.ts';
 import type { GameState, Request, Response, StateRequest } from '../protocol/messages.ts';
 import { describeRequest, type RequestOptions, type Transport } from './transport.ts';
 

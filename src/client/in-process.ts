@@ -1,4 +1,4 @@
-import { AbortError, TimeoutError } from '../protocol/errors.ts';
+import { AbortError, TimeoutError } from '../core/errors.ts';
 import type { Request, Response } from '../protocol/messages.ts';
 import type { GameFramework, HandleContext } from '../server/framework.ts';
 import { describeRequest, type RequestOptions, type Transport } from './transport.ts';

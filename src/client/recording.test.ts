@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchSession } from '../../scripts/watch.ts';
-import { ConnectionRefusedError } from '../protocol/errors.ts';
+import { ConnectionRefusedError } from '../core/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
 import { GameServer } from '../server/server.ts';
 import { GameClient } from './client.ts';

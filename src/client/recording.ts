@@ -1,7 +1,7 @@
 import { closeSync, openSync, write, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { GameGymError } from '../protocol/errors.ts';
+import { GameGymError } from '../core/errors.ts';
 import type { Request, Response } from '../protocol/messages.ts';
 import type { GameClientOptions } from './client.ts';
 import { InProcessTransport } from './in-process.ts';

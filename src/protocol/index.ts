@@ -1,3 +1,3 @@
-export * from './errors.ts';
+export * from '../core/errors.ts';
 export * from './framing.ts';
 export * from './messages.ts';

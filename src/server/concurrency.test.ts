@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GameClient } from '../client/client.ts';
-import { SessionLostError } from '../protocol/errors.ts';
+import { SessionLostError } from '../core/errors.ts';
 import type { ServerEvent } from './framework.ts';
 import { GameServer, type GameServerOptions } from './server.ts';
 import { rawExchange } from './testing.ts';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidOptionError } from '../protocol/errors.ts';
+import { InvalidOptionError } from '../core/errors.ts';
 import { REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { Json, JsonObject, Response } from '../protocol/messages.ts';
 import { checkFields, pythonTruthy, type FieldKind } from './checks.ts';
 import type { Game, GameDefinition } from './games/game.ts';
 import { defaultGames, type GameRegistry } from './games/registry.ts';
-import { randomSeed, SeededRng } from './rng.ts';
+import { randomSeed, SeededRng } from '../core/rng.ts';
 
 /** Options of the embedded server's request handling (no sockets involved). */
 export interface FrameworkOptions {

@@ -8,7 +8,7 @@ import { InProcessTransport } from '../client/in-process.ts';
 import { parseRecording, RecordingTransport, RecordingWriter } from '../client/recording.ts';
 import { TcpTransport } from '../client/tcp.ts';
 import type { RequestOptions, Transport } from '../client/transport.ts';
-import { GameServerError } from '../protocol/errors.ts';
+import { GameServerError } from '../core/errors.ts';
 import type { GameState, Request, Response } from '../protocol/messages.ts';
 import type { GameFramework } from './framework.ts';
 import { canonicalJson, REPLAY_UNMATCHED, ReplayServer, startReplayServer } from './replay.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseRecording, type RecordedExchange } from '../client/recording.ts';
-import { GameGymError } from '../protocol/errors.ts';
+import { GameGymError } from '../core/errors.ts';
 import { REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { Response } from '../protocol/messages.ts';
 import type { GameFramework, HandleContext } from './framework.ts';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { SeededRng } from '../rng.ts';
+import { SeededRng } from '../../core/rng.ts';
 import type { Json } from './game.ts';
 import { ScriptedRng } from './test-helpers.ts';
 import { YAHTZEE_CATEGORIES, Yahtzee, YahtzeeGame, yahtzeeScore, yahtzeeTotal } from './yahtzee.ts';
