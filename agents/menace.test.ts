@@ -8,7 +8,7 @@ import { GameFramework } from '../src/server/framework.ts';
 import { SeededRng } from '../src/core/rng.ts';
 import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
 import type { Learner, LearnerSpec, TransitionBatch } from './agent.ts';
-import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from './test-support.ts';
+import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from './testing/learners.ts';
 import { MENACE_DEFAULTS, MenaceAgent, resolveMenaceConfig } from './menace.ts';
 
 const SPEC: LearnerSpec = { observationSize: 27, actionCount: 9, numEnvs: 4, seed: 1 };

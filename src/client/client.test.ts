@@ -17,7 +17,9 @@ import { encodeRequest } from '../protocol/framing.ts';
 import type { GameState, Request } from '../protocol/messages.ts';
 import { GameServer } from '../server/server.ts';
 import { GameClient, type GameClientOptions } from './client.ts';
-import { finalTicTacToeProblem, playTicTacToeSeries, randomCells, sleep, waitFor } from './faults.ts';
+import { sleep } from '../core/sleep.ts';
+import { waitFor } from '../testing/wait.ts';
+import { finalTicTacToeProblem, playTicTacToeSeries, randomCells } from '../testing/faults.ts';
 import { TcpTransport } from './tcp.ts';
 
 let server: GameServer;

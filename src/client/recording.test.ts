@@ -7,7 +7,7 @@ import { ConnectionRefusedError } from '../core/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
 import { GameServer } from '../server/server.ts';
 import { GameClient } from './client.ts';
-import { playFirstFreeCells } from './faults.ts';
+import { playFirstFreeCells } from '../testing/faults.ts';
 import { closeRecordings, parseRecording, RecordingTransport, RecordingWriter, recordingTransportFor } from './recording.ts';
 import { TcpTransport } from './tcp.ts';
 

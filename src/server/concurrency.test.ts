@@ -4,8 +4,10 @@ import { GameClient } from '../client/client.ts';
 import { SessionLostError } from '../core/errors.ts';
 import type { ServerEvent } from './framework.ts';
 import { GameServer, type GameServerOptions } from './server.ts';
-import { rawExchange } from './testing.ts';
-import { joinPair, send, sleep, track, waitFor, type Answer } from './test-support.ts';
+import { rawExchange } from '../testing/raw-exchange.ts';
+import { sleep } from '../core/sleep.ts';
+import { waitFor } from '../testing/wait.ts';
+import { joinPair, send, track, type Answer } from '../testing/server.ts';
 
 const servers: GameServer[] = [];
 

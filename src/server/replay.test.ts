@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GameClient } from '../client/client.ts';
-import { playFirstFreeCells } from '../client/faults.ts';
+import { playFirstFreeCells } from '../testing/faults.ts';
 import { InProcessTransport } from '../client/in-process.ts';
 import { parseRecording, RecordingTransport, RecordingWriter } from '../client/recording.ts';
 import { TcpTransport } from '../client/tcp.ts';
@@ -13,7 +13,7 @@ import type { GameState, Request, Response } from '../protocol/messages.ts';
 import type { GameFramework } from './framework.ts';
 import { canonicalJson, REPLAY_UNMATCHED, ReplayServer, startReplayServer } from './replay.ts';
 import { GameServer } from './server.ts';
-import { send } from './test-support.ts';
+import { send } from '../testing/server.ts';
 
 /** Keeps what went through it, to compare a live run with its replay. */
 class Collecting implements Transport {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TicTacToe } from './games/tictactoe.ts';
 import { SeededRng } from '../core/rng.ts';
 import { GameServer } from './server.ts';
-import { rawExchange } from './testing.ts';
+import { rawExchange } from '../testing/raw-exchange.ts';
 
 interface Entry {
   scenario: string;
