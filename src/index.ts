@@ -2,6 +2,9 @@
 export { AbortError, ClientStateError, ConnectionRefusedError, ConnectionResetError, GameGymError, GameServerError, IllegalMoveError, InvalidOptionError, ProtocolError, RequestTooLargeError, ServerLostError, SessionLostError, TimeoutError, TlsError } from './core/errors.ts';
 export { EOT, REQUEST_DEPTH_MAX, REQUEST_SIZE_MAX, decodeResponse, encodeRequest } from './protocol/framing.ts';
 export { parseGameState, parseJoinData, parseObserveData, parseResponse, unwrapResponse } from './protocol/messages.ts';
+export { parseRecording } from './protocol/recording.ts';
+export type { RecordedExchange } from './protocol/recording.ts';
+export type { HandleContext, RequestHandler } from './protocol/handler.ts';
 export type { ErrorResponse, GameState, IllegalMoveResponse, JoinData, JoinRequest, Json, JsonObject, MoveRequest, ObserveData, ObserveRequest, OkResponse, Request, RequestType, Response, RestartRequest, StateRequest } from './protocol/messages.ts';
 
 export { GameClient } from './client/client.ts';
@@ -10,8 +13,10 @@ export { InProcessTransport } from './client/in-process.ts';
 export { TcpTransport } from './client/tcp.ts';
 export type { ClientTlsOptions, TcpTransportOptions } from './client/tcp.ts';
 export type { RequestOptions, Transport } from './client/transport.ts';
-export { RecordingTransport, RecordingWriter, parseRecording } from './client/recording.ts';
-export type { ClientConnectionOptions, RecordedExchange, RecordingWriterOptions } from './client/recording.ts';
+export { watchSession } from './client/watch.ts';
+export type { WatchOptions, WatchResult } from './client/watch.ts';
+export { RecordingTransport, RecordingWriter } from './client/recording.ts';
+export type { ClientConnectionOptions, RecordingWriterOptions } from './client/recording.ts';
 
 export { GameServer } from './server/server.ts';
 export type { GameServerOptions } from './server/server.ts';

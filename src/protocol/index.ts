@@ -1,3 +1,0 @@
-export * from '../core/errors.ts';
-export * from './framing.ts';
-export * from './messages.ts';
