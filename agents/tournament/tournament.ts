@@ -1,5 +1,5 @@
 import type { ResultCounts } from '../training/evaluate.ts';
-import { machineInfo, type MachineInfo } from '../../src/bench/bench.ts';
+import { machineInfo, type MachineInfo } from '../bench/bench.ts';
 import { makeEnv } from '../../src/env/env.ts';
 import { flatDim } from '../../src/env/spaces.ts';
 import { ProgressBar } from '../../src/core/progress.ts';
