@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
 import { addOptions, optionsFromArgs } from './options.ts';
 import { TrainCommandSchema } from './train.ts';
 

@@ -1,8 +1,8 @@
 import type { Argv, Options } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { z } from 'zod';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
-import { camelCase, kebabCase, parseOptions } from '../src/options.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
+import { camelCase, kebabCase, parseOptions } from '../src/core/options.ts';
 import { readConfigFile } from './config-file.ts';
 
 // The glue between a command's zod schema and yargs: the flags come from the

@@ -9,7 +9,7 @@ import { evaluationTable } from '../agents/training/report.ts';
 import { TrainConfigSchema } from '../agents/training/config.ts';
 import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
 import type { OpponentSpec } from '../src/env/opponents.ts';
-import { integer, positiveInt, text } from '../src/options.ts';
+import { integer, positiveInt, text } from '../src/core/options.ts';
 import { addOptions, flagName, optionsFromArgs, readOptionsFile } from './options.ts';
 
 const DEFAULT_CONFIG = 'experiments/configs/start.json';

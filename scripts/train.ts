@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { TrainConfigSchema } from '../agents/training/config.ts';
 import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
-import { flag, text } from '../src/options.ts';
+import { flag, text } from '../src/core/options.ts';
 import { addOptions, flagName, optionsFromArgs } from './options.ts';
 
 /** The flags of `game-gym train`: the training config and how to run it. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_GAME } from '../../src/games/builtins.ts';
-import { between, flag, integer, jsonObject, oneOf, positiveInt, text, textList } from '../../src/options.ts';
+import { between, flag, integer, jsonObject, oneOf, positiveInt, text, textList } from '../../src/core/options.ts';
 import { AGENT_NAMES } from './registry.ts';
 
 const NAME = /^[\w.-]+$/;

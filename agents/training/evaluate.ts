@@ -1,5 +1,5 @@
 import { makeEnv, type StepInfo } from '../../src/env/env.ts';
-import { deriveSeed } from '../../src/seeds.ts';
+import { deriveSeed } from '../../src/core/seeds.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import type { ServerSpec } from '../../src/env/server-ref.ts';

@@ -8,12 +8,12 @@ import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
 import { botNames, embeddedGames, findGame, isBot } from '../../src/games/registry.ts';
-import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '../../src/protocol/errors.ts';
+import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '../../src/core/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
-import { parseOptions } from '../../src/options.ts';
-import { deriveSeed } from '../../src/seeds.ts';
-import { ProgressBar, compact } from '../../src/progress.ts';
+import { parseOptions } from '../../src/core/options.ts';
+import { deriveSeed } from '../../src/core/seeds.ts';
+import { ProgressBar, compact } from '../../src/core/progress.ts';
 import { initBackend, describeBackend } from '../../src/tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
 import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
@@ -23,6 +23,7 @@ import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
 import { TensorBoardWriter } from './tensorboard.ts';
 import { TrainConfigSchema, type TrainConfig } from './config.ts';
 import { createLearner, loadLearner, validateAgentConfig } from './registry.ts';
+import { sleep } from '../../src/core/sleep.ts';
 
 /** Who the learner plays against while training: a bot of the game (`name` or `name:option`), a mix, itself, or past snapshots. */
 export type TrainOpponent = string;
@@ -271,7 +272,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         vector.send([0], [id]); // the env failed, so this starts its reset; the action is ignored
       }
       if (retryAt.size === config.envs) {
-        await sleepUntil(Math.min(...retryAt.values()), hooks.signal);
+        await sleep(Math.min(...retryAt.values()) - performance.now(), hooks.signal);
         continue;
       }
       let batch;
@@ -397,18 +398,6 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const result: TrainResult = { runDir, envSteps: state.envSteps, episodes: state.episodes, seconds: round(seconds()), backend: backend.name, finalEval, best };
   agent.dispose();
   return result;
-}
-
-function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, at - performance.now()));
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** What the run's learner is made for: the game's spaces, the envs and the seed. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { deriveSeed } from '../seeds.ts';
+import { deriveSeed } from '../core/seeds.ts';
 import { recordingTransportFor } from '../client/recording.ts';
 import type { ClientTlsOptions } from '../client/tcp.ts';
 import {
@@ -14,9 +14,9 @@ import {
   ProtocolError,
   SessionLostError,
   TimeoutError,
-} from '../protocol/errors.ts';
+} from '../core/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
-import { SeededRng } from '../server/rng.ts';
+import { SeededRng } from '../core/rng.ts';
 import { adapterFactory, type Adapter, type AdapterFactory, type EpisodeOutcome } from './adapter.ts';
 import { randomLegal } from './bots.ts';
 import '../games/builtins.ts';

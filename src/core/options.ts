@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidOptionError } from './protocol/errors.ts';
+import { InvalidOptionError } from './errors.ts';
 
 // Builders of option schemas whose error message is what was expected, so a
 // failed check reads `Expected <option> to be <message>, got <value>`.
