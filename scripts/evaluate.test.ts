@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,5 +29,19 @@ describe('game-gym evaluate', () => {
     const json = JSON.parse(await readFile(written[0] as string, 'utf8')) as TournamentResult;
     expect(json.command).toMatch(/^game-gym /);
     expect(json.config.seed).toBe(3);
+  }, 120_000);
+
+  it('takes its options from a YAML config file, flags winning, and refuses bad values with one line naming the flag', async () => {
+    const config = path.join(dir, 'evaluate.yaml');
+    await writeFile(config, `agents: [minimax, random]\ngames: 6\nprior-draws: 2\nout: ${JSON.stringify(path.join(dir, 'from-yaml'))}\n`);
+    const r = spawnSync(process.execPath, [cli, 'evaluate', '--config', config, '--games', '4', '--bootstrap', '0', '--no-progress'], { encoding: 'utf8', timeout: 90_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/"agents":\["minimax","random"\],"games":4,/);
+    expect(r.stdout).toMatch(/"priorDraws":2,/);
+    expect(existsSync(path.join(dir, 'from-yaml'))).toBe(true);
+    const bad = spawnSync(process.execPath, [cli, 'evaluate', '--prior-draws', '-1', '--out', path.join(dir, 'never')], { encoding: 'utf8', timeout: 90_000 });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toEqual(['game-gym evaluate: Expected --prior-draws to be a non-negative number, got -1 [E_INVALID_OPTION]']);
+    expect(existsSync(path.join(dir, 'never'))).toBe(false);
   }, 120_000);
 });

@@ -198,7 +198,7 @@ describe('agents and options', () => {
     expect(resolveTournamentConfig({ game: 'Yahtzee' }).agents).toEqual(['greedy', 'optimal', 'random']);
     expect(() => resolveTournamentConfig({ games: 0 })).toThrow(/games to be a positive integer/);
     expect(() => resolveTournamentConfig({ server: 'nowhere' })).toThrow(/server to be embedded, embedded-tcp or host:port/);
-    expect(() => resolveTournamentConfig({ bogus: 1 } as never)).toThrow(/Unknown evaluate option\(s\): bogus/);
+    expect(() => resolveTournamentConfig({ bogus: 1 } as never)).toThrow(/^Unknown option bogus \(known: game, agents, /);
   });
 
   it('splits matches into even chunks and pools chunk scores exactly', () => {

@@ -5,71 +5,26 @@ import { makeEnv } from '../../src/env/env.ts';
 import { flatDim } from '../../src/env/spaces.ts';
 import { ProgressBar } from '../../src/core/progress.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
-import type { BackendName } from '../../src/tf/backend.ts';
 import { evaluatePolicy } from '../training/evaluate.ts';
 import { wilson } from '../training/stats.ts';
 import { AGENT_HELP, needsTfjs, resolveAgents, type TournamentAgent } from './agents.ts';
 import { fitElo, type EloFit } from './elo.ts';
-import { DEFAULT_GAME } from '../../src/games/builtins.ts';
 import { findGame } from '../../src/games/registry.ts';
+import { parseOptions } from '../../src/core/options.ts';
+import { TournamentConfigSchema, type TournamentConfig } from './config.ts';
 
-/** Everything a tournament is made of; every field has a default (`TOURNAMENT_DEFAULTS`). */
-export interface TournamentConfig {
-  game: string;
-  /** Bot names and checkpoint folders. Empty: the game's bots (its own ones, then random). */
-  agents: string[];
-  /** Games per pair (two-player games) or per agent (single-player games). */
-  games: number;
-  /** `embedded` (a fresh seeded in-process server per match), `embedded-tcp`, or `host:port` of a running server (the reference too). */
-  server: string;
-  seed: number;
-  /** Sessions played at once within a match (their policy calls are batched). */
-  parallel: number;
-  /** Record the protocol traffic of every game to this JSON Lines file (see `game-gym replay`). */
-  record?: string;
-  /** Elo anchor: `auto` (random = 0 if present, else mean = 1500), `mean`, or an agent's label (= 0). */
-  anchor: string;
-  /** Virtual draws added to every pair in the Elo fit (keeps unbeaten agents finite). */
-  priorDraws: number;
-  /** Bootstrap resamples of the Elo intervals (0: ±1.96 standard errors). */
-  bootstrap: number;
-  backend: BackendName | 'auto';
-}
+export { TOURNAMENT_DEFAULTS, TournamentConfigSchema, type TournamentConfig } from './config.ts';
 
-/** Defaults of every tournament option. */
-export const TOURNAMENT_DEFAULTS: TournamentConfig = {
-  game: DEFAULT_GAME,
-  agents: [],
-  games: 1000,
-  server: 'embedded',
-  seed: 1,
-  parallel: 16,
-  record: undefined,
-  anchor: 'auto',
-  priorDraws: 1,
-  bootstrap: 1000,
-  backend: 'auto',
-};
-
-/** Checks a config (defaults filled in); throws InvalidOptionError with what is wrong. */
-export function resolveTournamentConfig(partial: Partial<TournamentConfig>): TournamentConfig {
-  const unknown = Object.keys(partial).filter((k) => !(k in TOURNAMENT_DEFAULTS));
-  if (unknown.length) throw new InvalidOptionError(`Unknown evaluate option(s): ${unknown.join(', ')}`);
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TournamentConfig>;
-  const c: TournamentConfig = { ...TOURNAMENT_DEFAULTS, ...defined };
+/** Checks a config and returns it with defaults filled in; throws InvalidOptionError with what is wrong. `label` names an option in errors (the CLI passes its flag names). */
+export function resolveTournamentConfig(partial: Partial<TournamentConfig>, label: (key: string) => string = (key) => key): TournamentConfig {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const c = parseOptions(TournamentConfigSchema, defined, label);
   c.agents = c.agents.flatMap((a) => String(a).split(',')).map((a) => a.trim()).filter(Boolean);
   c.game = findGame(c.game)?.name ?? c.game;
   const bots = Object.keys(findGame(c.game)?.bots ?? { random: null });
   if (c.agents.length === 0) c.agents = [...bots.filter((b) => b !== 'random'), 'random'];
-  for (const key of ['games', 'parallel'] as const) {
-    if (!(Number.isInteger(c[key]) && c[key] > 0)) throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${JSON.stringify(c[key])}`);
-  }
-  if (!Number.isInteger(c.seed)) throw new InvalidOptionError(`Expected seed to be an integer, got ${JSON.stringify(c.seed)}`);
-  if (!(Number.isInteger(c.bootstrap) && c.bootstrap >= 0)) throw new InvalidOptionError(`Expected bootstrap to be a non-negative integer, got ${JSON.stringify(c.bootstrap)}`);
-  if (!(Number.isFinite(c.priorDraws) && c.priorDraws >= 0)) throw new InvalidOptionError(`Expected priorDraws to be a non-negative number, got ${JSON.stringify(c.priorDraws)}`);
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(c.backend)) throw new InvalidOptionError(`Expected backend to be auto, tensorflow, wasm or cpu, got ${JSON.stringify(c.backend)}`);
   if (!['embedded', 'embedded-tcp'].includes(c.server) && !/^\[?[^\]]+?\]?:\d+$/.test(c.server)) {
-    throw new InvalidOptionError(`Expected server to be embedded, embedded-tcp or host:port, got ${JSON.stringify(c.server)}`);
+    throw new InvalidOptionError(`Expected ${label('server')} to be embedded, embedded-tcp or host:port, got ${c.server}`);
   }
   return c;
 }

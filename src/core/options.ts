@@ -22,6 +22,12 @@ export function integer(): z.ZodNumber {
   return z.number({ error }).int({ error });
 }
 
+/** A number, 0 or above. */
+export function nonNegativeNumber(): z.ZodNumber {
+  const error = 'a non-negative number';
+  return z.number({ error }).nonnegative({ error });
+}
+
 /** A number from `min` to `max`, both included. */
 export function between(min: number, max: number): z.ZodNumber {
   const error = `a number from ${min} to ${max}`;
