@@ -31,6 +31,7 @@ describe('options from a schema', () => {
     await expect(parse(['--envs', '0'])).rejects.toThrow(new InvalidOptionError('Expected --envs to be a positive integer, got 0'));
     await expect(parse(['--pool-latest-ratio', '2'])).rejects.toThrow(new InvalidOptionError('Expected --pool-latest-ratio to be a number from 0 to 1, got 2'));
     await expect(parse(['--run-name', 'a/b'])).rejects.toThrow(/^Expected --run-name to be a name of letters/);
+    await expect(parse(['--agent', 'sarsa'])).rejects.toThrow(new InvalidOptionError('Expected --agent to be one of dqn, ppo, tabular-q, menace, got sarsa'));
     const file = path.join(dir, 'bad.yaml');
     await writeFile(file, 'stepz: 3\n');
     await expect(parse(['--config', file])).rejects.toThrow(/^Unknown option "stepz" in config file .*bad\.yaml \(known: game, agent/);

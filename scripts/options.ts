@@ -54,8 +54,8 @@ export function addOptions<T>(y: Argv<T>, schema: z.ZodObject, options: { config
     const shown = field.default === null || (typeof field.default === 'object' && Object.keys(field.default as object).length === 0) ? undefined : field.default;
     const option: Options = {
       type,
-      describe: field.description,
-      ...(choices ? { choices } : {}),
+      // Choices are shown, not checked by yargs: the schema's error is one line and names what was typed.
+      describe: choices ? `${field.description ?? ''} [choices: ${choices.join(', ')}]`.trim() : field.description,
       ...(shown !== undefined ? { defaultDescription: typeof shown === 'string' ? shown : JSON.stringify(shown) } : {}),
       ...(type === 'string' || type === 'number' ? { requiresArg: true } : {}),
       ...(type === 'array' ? { string: true } : {}),
