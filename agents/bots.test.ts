@@ -9,8 +9,8 @@ import { SeededRng } from '../src/server/rng.ts';
 import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
 import type { Learner } from './agent.ts';
 import { BotAgent, botAgent, checkpointKind, isBotAgent, isBotName } from './bots.ts';
-import { MenaceAgent } from './menace.ts';
-import { TabularQAgent } from './tabular-q.ts';
+import { MenaceAgent } from './menace/menace.ts';
+import { TabularQAgent } from './tabular-q/tabular-q.ts';
 import { allBotNames } from '../src/games/registry.ts';
 
 const dirs: string[] = [];

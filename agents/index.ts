@@ -2,18 +2,18 @@
 export type { Learner, LearnerSpec, LearnStats, TransitionBatch } from './agent.ts';
 export { AGENT_NAMES, createLearner, loadLearner } from './training/registry.ts';
 export type { AgentName } from './training/registry.ts';
-export { DQN_DEFAULTS, DqnAgent, resolveDqnConfig } from './dqn.ts';
-export type { DqnConfig } from './dqn.ts';
-export { PPO_DEFAULTS, PpoAgent, resolvePpoConfig } from './ppo.ts';
-export type { PpoConfig } from './ppo.ts';
-export { TABULAR_Q_DEFAULTS, TabularQAgent, resolveTabularQConfig } from './tabular-q.ts';
-export type { TabularQConfig } from './tabular-q.ts';
-export { MENACE_DEFAULTS, MenaceAgent, resolveMenaceConfig } from './menace.ts';
-export type { MenaceConfig } from './menace.ts';
+export { DQN_DEFAULTS, DqnAgent, resolveDqnConfig } from './dqn/dqn.ts';
+export type { DqnConfig } from './dqn/dqn.ts';
+export { PPO_DEFAULTS, PpoAgent, resolvePpoConfig } from './ppo/ppo.ts';
+export type { PpoConfig } from './ppo/ppo.ts';
+export { TABULAR_Q_DEFAULTS, TabularQAgent, resolveTabularQConfig } from './tabular-q/tabular-q.ts';
+export type { TabularQConfig } from './tabular-q/tabular-q.ts';
+export { MENACE_DEFAULTS, MenaceAgent, resolveMenaceConfig } from './menace/menace.ts';
+export type { MenaceConfig } from './menace/menace.ts';
 export { BotAgent, botAgent } from './bots.ts';
 export type { BotName } from './bots.ts';
-export { initBackend, describeBackend } from '../src/tf/backend.ts';
-export type { BackendChoice, BackendName } from '../src/tf/backend.ts';
+export { initBackend, describeBackend } from './tf/backend.ts';
+export type { BackendChoice, BackendName } from './tf/backend.ts';
 
 export { TRAIN_DEFAULTS, resolveTrainConfig, train } from './training/trainer.ts';
 export type { TrainConfig, TrainHooks, TrainOpponent, TrainResult } from './training/trainer.ts';

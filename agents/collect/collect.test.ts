@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Learner } from '../agent.ts';
-import { initBackend } from '../../src/tf/backend.ts';
+import { initBackend } from '../tf/backend.ts';
 import { createLearner } from '../training/registry.ts';
 import { collect, measureCollection, type CollectConfig } from './collect.ts';
 import { learnerDecider } from './policies.ts';

@@ -4,7 +4,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Policy } from '../../src/env/policy.ts';
 import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
-import type { BackendName } from '../../src/tf/backend.ts';
+import type { BackendName } from '../tf/backend.ts';
 import type { Learner } from '../agent.ts';
 import { botPolicy } from '../../src/env/opponents.ts';
 import { botNames } from '../../src/games/registry.ts';
@@ -232,7 +232,7 @@ export class PolicySet {
         if (TFJS_AGENTS.includes(p.kind) && !backendStarted) {
           backendStarted = true;
           // Imported here: tfjs is heavy, and bots and tabular learners do not need it.
-          const { describeBackend, initBackend } = await import('../../src/tf/backend.ts');
+          const { describeBackend, initBackend } = await import('../tf/backend.ts');
           options.log?.(describeBackend(await initBackend(options.backend)));
         }
         const learner = await loadLearner(p.kind, p.dir);

@@ -6,7 +6,7 @@ import { makeEnv } from '../../src/env/env.ts';
 import { flatDim } from '../../src/env/spaces.ts';
 import { ProgressBar } from '../../src/progress.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
-import type { BackendName } from '../../src/tf/backend.ts';
+import type { BackendName } from '../tf/backend.ts';
 import { evaluatePolicy } from '../training/evaluate.ts';
 import { wilson } from '../training/stats.ts';
 import { AGENT_HELP, needsTfjs, resolveAgents, type TournamentAgent } from './agents.ts';
@@ -167,7 +167,7 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
   let backend: string | undefined;
   if (await needsTfjs(config.agents)) {
     // Imported only when needed: loading tfjs takes seconds and bots and tabular agents do without it.
-    const { describeBackend, initBackend } = await import('../../src/tf/backend.ts');
+    const { describeBackend, initBackend } = await import('../tf/backend.ts');
     const choice = await initBackend(config.backend);
     backend = choice.name;
     log(describeBackend(choice));

@@ -11,19 +11,19 @@ const LOADERS: Record<AgentName, () => Promise<{
   fromCheckpoint: (dir: string) => Promise<Learner>;
 }>> = {
   dqn: async () => {
-    const { DqnAgent } = await import('../dqn.ts');
+    const { DqnAgent } = await import('../dqn/dqn.ts');
     return { create: (s, c) => DqnAgent.create(s, c), fromCheckpoint: (d) => DqnAgent.fromCheckpoint(d) };
   },
   ppo: async () => {
-    const { PpoAgent } = await import('../ppo.ts');
+    const { PpoAgent } = await import('../ppo/ppo.ts');
     return { create: (s, c) => PpoAgent.create(s, c), fromCheckpoint: (d) => PpoAgent.fromCheckpoint(d) };
   },
   'tabular-q': async () => {
-    const { TabularQAgent } = await import('../tabular-q.ts');
+    const { TabularQAgent } = await import('../tabular-q/tabular-q.ts');
     return { create: (s, c) => TabularQAgent.create(s, c), fromCheckpoint: (d) => TabularQAgent.fromCheckpoint(d) };
   },
   menace: async () => {
-    const { MenaceAgent } = await import('../menace.ts');
+    const { MenaceAgent } = await import('../menace/menace.ts');
     return { create: (s, c) => MenaceAgent.create(s, c), fromCheckpoint: (d) => MenaceAgent.fromCheckpoint(d) };
   },
 };

@@ -13,7 +13,7 @@ import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '.
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
 import { ProgressBar, compact } from '../../src/progress.ts';
-import { initBackend, describeBackend, type BackendName } from '../../src/tf/backend.ts';
+import { initBackend, describeBackend, type BackendName } from '../tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
 import type { Learner, TransitionBatch } from '../agent.ts';
 import { batchCalls } from './batching.ts';

@@ -41,11 +41,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
-import { SeededRng } from '../src/server/rng.ts';
-import { initBackend } from '../src/tf/backend.ts';
-import { loadModel, saveModel } from '../src/tf/io.ts';
-import type { Learner, LearnerSpec, LearnStats, TransitionBatch } from './agent.ts';
+import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { SeededRng } from '../../src/server/rng.ts';
+import { initBackend } from '../tf/backend.ts';
+import { loadModel, saveModel } from '../tf/io.ts';
+import type { Learner, LearnerSpec, LearnStats, TransitionBatch } from '../agent.ts';
 
 // ---------------------------------------------------------------------------
 // 1. Config

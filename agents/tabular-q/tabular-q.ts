@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomLegal } from '../src/env/bots.ts';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
-import { SeededRng } from '../src/server/rng.ts';
-import type { LearnStats, Learner, LearnerSpec, TransitionBatch } from './agent.ts';
+import { randomLegal } from '../../src/env/bots.ts';
+import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { SeededRng } from '../../src/server/rng.ts';
+import type { LearnStats, Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
 
 /**
  * Tabular one-step Q-learning (Watkins) for games whose observations repeat

@@ -3,16 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RandomPolicy } from '../src/env/bots.ts';
-import { makeEnv, makeSelfPlayEnvs } from '../src/env/env.ts';
-import type { Policy } from '../src/env/policy.ts';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
-import { GameFramework } from '../src/server/framework.ts';
-import { SeededRng } from '../src/server/rng.ts';
-import { initBackend } from '../src/tf/backend.ts';
-import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
-import type { LearnerSpec, LearnStats, TransitionBatch } from './agent.ts';
-import { loadModel } from '../src/tf/io.ts';
+import { RandomPolicy } from '../../src/env/bots.ts';
+import { makeEnv, makeSelfPlayEnvs } from '../../src/env/env.ts';
+import type { Policy } from '../../src/env/policy.ts';
+import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { GameFramework } from '../../src/server/framework.ts';
+import { SeededRng } from '../../src/server/rng.ts';
+import { initBackend } from '../tf/backend.ts';
+import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
+import type { LearnerSpec, LearnStats, TransitionBatch } from '../agent.ts';
+import { loadModel } from '../tf/io.ts';
 import { computeGae, matMul, PPO_DEFAULTS, PpoAgent, resolvePpoConfig, type PpoConfig } from './ppo.ts';
 
 /**
