@@ -10,7 +10,9 @@ import { SeededRng } from '../../src/server/rng.ts';
 import { initBackend } from '../tf/backend.ts';
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { LearnerSpec, TransitionBatch } from '../agent.ts';
-import { DQN_DEFAULTS, DqnAgent, qForwardTrain, resolveDqnConfig, type DqnConfig } from './dqn.ts';
+import { DQN_DEFAULTS, resolveDqnConfig, type DqnConfig } from './config.ts';
+import { DqnAgent } from './dqn.ts';
+import { qForwardTrain } from './network.ts';
 
 const SPEC: LearnerSpec = { observationSize: 10, actionCount: 6, numEnvs: 4, seed: 0 };
 

@@ -9,7 +9,8 @@ import { SeededRng } from '../../src/server/rng.ts';
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
 import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from '../test-support.ts';
-import { MENACE_DEFAULTS, MenaceAgent, resolveMenaceConfig } from './menace.ts';
+import { MENACE_DEFAULTS, resolveMenaceConfig } from './config.ts';
+import { MenaceAgent } from './menace.ts';
 
 const SPEC: LearnerSpec = { observationSize: 27, actionCount: 9, numEnvs: 4, seed: 1 };
 const dirs: string[] = [];

@@ -13,7 +13,9 @@ import { initBackend } from '../tf/backend.ts';
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { LearnerSpec, LearnStats, TransitionBatch } from '../agent.ts';
 import { loadModel } from '../tf/io.ts';
-import { computeGae, matMul, PPO_DEFAULTS, PpoAgent, resolvePpoConfig, type PpoConfig } from './ppo.ts';
+import { matMul } from '../tf/dense.ts';
+import { PPO_DEFAULTS, resolvePpoConfig, type PpoConfig } from './config.ts';
+import { computeGae, PpoAgent } from './ppo.ts';
 
 /**
  * PpoAgent: config checks, masking, the GAE arithmetic, learning on a fixed
