@@ -9,8 +9,9 @@ import type { Learner } from '../agent.ts';
 import { botPolicy } from '../../src/env/opponents.ts';
 import { botNames } from '../../src/games/registry.ts';
 import { BOT_AGENT_KIND, isBotName, type BotName } from '../bots.ts';
-import { inspectCheckpoint } from '../tournament/agents.ts';
-import { loadLearner, type AgentName } from '../training/registry.ts';
+import { hasActDetails } from '../agent.ts';
+import { loadPolicy, resolveCheckpoint } from '../load-policy.ts';
+import type { AgentName } from '../training/registry.ts';
 
 /** A policy broke the rules (an illegal or malformed action): the data would be wrong, so the run stops. */
 export class PolicyError extends GameGymError {
@@ -62,7 +63,7 @@ export interface ResolvedPolicy {
   game?: string;
   /** A bot checkpoint's seed (mixed into the per-session bot seeds). */
   botSeed?: number;
-  /** Absolute path of the checkpoint folder (the one holding config.json). */
+  /** Absolute path of the agent folder (the one holding agent.json). */
   dir?: string;
   /** SHA-256 over the checkpoint folder's files (names and contents): a resume refuses a changed checkpoint. */
   fingerprint?: string;
@@ -74,9 +75,9 @@ export function policyIdentity(p: ResolvedPolicy): string {
 }
 
 /**
- * Resolves a `--policies` entry: a bot name, or a checkpoint folder read as
- * `evaluate` reads it (a run folder is its last checkpoint; its `checkpoint/`,
- * `best/` or their `agent/` work too). Bot names win over folders of the same
+ * Resolves a `--policies` entry: a bot name, or a checkpoint folder read by
+ * `resolveCheckpoint` (a run folder is its best policy; its `best/`,
+ * `checkpoint/`, `checkpoint-<steps>/` or their `agent/` work too). Bot names win over folders of the same
  * name (write ./random for a folder).
  */
 export async function resolvePolicy(spec: string, game: string): Promise<ResolvedPolicy> {
@@ -84,11 +85,11 @@ export async function resolvePolicy(spec: string, game: string): Promise<Resolve
   if (!existsSync(spec)) {
     throw new InvalidOptionError(`Policy ${JSON.stringify(spec)} is neither a bot of ${game} (${botNames(game).join(', ')}) nor a checkpoint folder: no such folder`);
   }
-  const info = await inspectCheckpoint(spec);
+  const info = await resolveCheckpoint(spec);
   const dir = path.resolve(info.agentDir);
   const fingerprint = await folderFingerprint(dir);
   if (info.kind === BOT_AGENT_KIND) {
-    const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { bot?: unknown; seed?: unknown };
+    const saved = info.header.config as { bot?: unknown; seed?: unknown };
     if (!isBotName(saved.bot, game)) throw new InvalidOptionError(`Checkpoint ${dir} names no bot of ${game}: ${JSON.stringify(saved.bot)}`);
     return { spec, kind: 'bot', bot: saved.bot, game, botSeed: typeof saved.seed === 'number' ? saved.seed : 0, dir, fingerprint };
   }
@@ -114,11 +115,17 @@ export async function folderFingerprint(dir: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** A chosen action and, where the policy has them, its action probabilities. */
+/**
+ * A chosen action and, where the policy has them, its action probabilities,
+ * the log-probability of the action (`logp`), the policy's value estimate of
+ * the observation (`value`) and its value of every action (`values`).
+ */
 export interface Decision {
   action: number;
   probs: number[] | null;
   values: number[] | null;
+  logp?: number | null;
+  value?: number | null;
 }
 
 /** Picks the action of one seat for one observation. */
@@ -179,6 +186,13 @@ export class BatchedDecider implements Decider {
 export function learnerDecider(learner: Learner, sample: boolean): BatchedDecider {
   return new BatchedDecider(learner.name, async (observations, masks) => {
     const actions = sample ? await learner.explore(observations, masks, observations.map(() => 0)) : await learner.act(observations, masks);
+    if (hasActDetails(learner)) {
+      const details = learner.actDetails(observations, masks, actions);
+      return actions.map((action, k) => {
+        const d = details[k];
+        return { action, probs: checkedProbs(learner.name, d?.probs), values: null, logp: d?.logp ?? null, value: d?.value ?? null };
+      });
+    }
     const probs = hasProbabilities(learner) ? await learner.probabilities(observations, masks) : null;
     return actions.map((action, k) => ({ action, probs: probs ? checkedProbs(learner.name, probs[k]) : null, values: null }));
   });
@@ -235,7 +249,7 @@ export class PolicySet {
           const { describeBackend, initBackend } = await import('../tf/backend.ts');
           options.log?.(describeBackend(await initBackend(options.backend)));
         }
-        const learner = await loadLearner(p.kind, p.dir);
+        const learner = await loadPolicy(p.dir);
         set.learners.push(learner);
         set.deciders.set(p.dir, learnerDecider(learner, options.sample));
       }

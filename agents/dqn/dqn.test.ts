@@ -342,9 +342,9 @@ describe('DqnAgent', () => {
     const before = a.act(probe, probeMasks);
     const ckpt = path.join(dir, 'ckpt');
     await a.save(ckpt);
-    expect((await readdir(ckpt)).sort()).toEqual(
-      ['config.json', 'online', 'optimizer.bin', 'optimizer.json', 'replay.bin', 'replay.json', 'state.json', 'target'].sort(),
-    );
+    expect((await readdir(ckpt)).sort()).toEqual(['agent.json', 'learner', 'policy']);
+    expect((await readdir(path.join(ckpt, 'policy'))).sort()).toEqual(['model.json', 'weights.bin']);
+    expect((await readdir(path.join(ckpt, 'learner'))).sort()).toEqual(['optimizer.bin', 'optimizer.json', 'replay.bin', 'replay.json', 'state.json', 'target'].sort());
     const b = await DqnAgent.fromCheckpoint(ckpt);
     expect(b.config).toEqual(a.config);
     expect(b.progress).toEqual(a.progress);

@@ -370,7 +370,7 @@ describe('checkpoints', () => {
     expect(b.evaluate(probe, probeMasks)).toEqual(a.evaluate(probe, probeMasks));
 
     // The saved layers model computes what the agent computes.
-    const model = await loadModel(saved);
+    const model = await loadModel(path.join(saved, 'policy'));
     const expected = tf.tidy(() => {
       const [logits] = model.predict(tf.tensor2d(probe.map((p) => Array.from(p)))) as tf.Tensor2D[];
       return tf.logSoftmax(logits as tf.Tensor2D).arraySync() as number[][];
@@ -392,7 +392,7 @@ describe('checkpoints', () => {
     const c = await makeAgent(spec, { hidden: [16, 16] });
     await c.load(saved);
     expect(c.config).toEqual(a.config);
-    await expect(c.load(path.join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
+    await expect(c.load(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
     const other = await makeAgent({ ...spec, actionCount: 4 });
     await expect(other.load(saved)).rejects.toThrow('actionCount 5');
   });

@@ -37,3 +37,18 @@ export async function createLearner(name: AgentName, spec: LearnerSpec, config: 
 export async function loadLearner(name: AgentName, dir: string): Promise<Learner> {
   return (await LOADERS[name]()).fromCheckpoint(dir);
 }
+
+/**
+ * Checks a learner's config overrides (`--agent-config`) against the
+ * learner's own schema, before anything is created; throws InvalidOptionError
+ * naming the field (`Expected gamma to be a number from 0 to 1, got 1.5`).
+ */
+export async function validateAgentConfig(name: AgentName, config: Record<string, unknown>): Promise<void> {
+  const check: Record<AgentName, () => Promise<unknown>> = {
+    dqn: async () => (await import('../dqn/config.ts')).resolveDqnConfig(config),
+    ppo: async () => (await import('../ppo/config.ts')).resolvePpoConfig(undefined, config),
+    'tabular-q': async () => (await import('../tabular-q/config.ts')).resolveTabularQConfig(config),
+    menace: async () => (await import('../menace/config.ts')).resolveMenaceConfig(config),
+  };
+  await check[name]();
+}

@@ -20,6 +20,7 @@ import { batchCalls } from './batching.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
 import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
 import { AGENT_NAMES, createLearner, loadLearner, type AgentName } from './registry.ts';
+import { runCheckpoints, saveAtomically, writeRunCheckpoint } from '../checkpoint.ts';
 
 /** Who the learner plays against while training: a bot of the game (`name` or `name:option`), a mix, itself, or past snapshots. */
 export type TrainOpponent = string;
@@ -52,6 +53,8 @@ export interface TrainConfig {
   evalOpponents: string[];
   /** Env steps between checkpoints. */
   checkpointEvery: number;
+  /** Checkpoints kept: `checkpoint/` (the newest) and up to N-1 older ones as `checkpoint-<steps>/`. */
+  keepCheckpoints: number;
   /** Env steps between training log lines (metrics.jsonl, progress.csv, and the console without a progress bar). */
   logEvery: number;
   /**
@@ -90,6 +93,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   evalGames: 200,
   evalOpponents: [],
   checkpointEvery: 25_000,
+  keepCheckpoints: 1,
   logEvery: 5_000,
   keepBest: true,
   backend: 'auto',
@@ -120,7 +124,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
       throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${JSON.stringify(v)}`);
     }
   };
-  for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'logEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
+  for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
   if (!AGENT_NAMES.includes(c.agent)) throw new InvalidOptionError(`Expected agent to be one of ${AGENT_NAMES.join(', ')}, got ${JSON.stringify(c.agent)}`);
   const bots = botNames(c.game);
   if (!isBot(c.game, c.opponent) && !['mix', 'self', 'pool'].includes(c.opponent)) {
@@ -216,14 +220,18 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   let config: TrainConfig;
   let runDir: string;
   let state: TrainerState;
+  let resumeFrom: string | undefined;
   if (resumeDir) {
-    // The run folder, or its checkpoint/ (the path a run prints).
-    runDir = path.basename(path.resolve(resumeDir)) === 'checkpoint' ? path.dirname(path.resolve(resumeDir)) : resumeDir;
-    if (!existsSync(path.join(runDir, 'config.json')) || !existsSync(path.join(runDir, 'checkpoint', 'trainer.json'))) {
-      throw new InvalidOptionError(`Nothing to resume in ${resumeDir}: expected a run folder with config.json and checkpoint/trainer.json`);
+    // The run folder (its newest checkpoint), or one of its checkpoint/, checkpoint-<steps>/ (the paths a run prints).
+    const named = path.resolve(resumeDir);
+    const isCheckpoint = /^checkpoint(-\d+)?$/.test(path.basename(named));
+    runDir = isCheckpoint ? path.dirname(named) : resumeDir;
+    resumeFrom = isCheckpoint ? named : (await runCheckpoints(runDir)).find((d) => existsSync(path.join(d, 'trainer.json')));
+    if (!existsSync(path.join(runDir, 'config.json')) || resumeFrom === undefined || !existsSync(path.join(resumeFrom, 'trainer.json'))) {
+      throw new InvalidOptionError(`Nothing to resume in ${resumeDir}: expected a run folder with config.json and checkpoint/trainer.json, or one of its checkpoint folders`);
     }
     config = resolveTrainConfig(JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8')) as Partial<TrainConfig>);
-    state = JSON.parse(await readFile(path.join(runDir, 'checkpoint', 'trainer.json'), 'utf8')) as TrainerState;
+    state = JSON.parse(await readFile(path.join(resumeFrom, 'trainer.json'), 'utf8')) as TrainerState;
     // --steps on a resume is the run's new total.
     if (partial.steps !== undefined && partial.steps !== config.steps) {
       config = resolveTrainConfig({ ...config, steps: partial.steps });
@@ -257,11 +265,12 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     actionCount: flatDim(probe.actionSpace),
     numEnvs: config.envs,
     seed: config.seed,
+    totalSteps: config.steps,
     symmetries: probe.adapter.symmetries?.() ?? [],
   };
   await probe.close();
-  const agent: Learner = resumeDir
-    ? await loadLearner(config.agent, path.join(runDir, 'checkpoint', 'agent'))
+  const agent: Learner = resumeFrom
+    ? await loadLearner(config.agent, path.join(resumeFrom, 'agent'))
     : await createLearner(config.agent, spec, config.agentConfig);
 
   const pool: Learner[] = [];
@@ -318,8 +327,9 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     log(`\n${evalLine(state.envSteps, results)}${improved ? ` (best so far, saved to ${path.join(runDir, 'best')})` : ''}`);
     if (improved) {
       state.best = { step: state.envSteps, score };
+      // best/ holds what acting needs only: no optimizer, no replay buffer.
       await saveAtomically(path.join(runDir, 'best'), async (tmp) => {
-        await agent.save(path.join(tmp, 'agent'));
+        await agent.save(path.join(tmp, 'agent'), { learnerState: false, steps: state.envSteps });
         await writeFile(path.join(tmp, 'eval.json'), `${JSON.stringify({ step: state.envSteps, score, results }, null, 2)}\n`);
       });
     }
@@ -327,8 +337,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   };
 
   const checkpoint = (): Promise<void> =>
-    saveAtomically(path.join(runDir, 'checkpoint'), async (tmp) => {
-      await agent.save(path.join(tmp, 'agent'));
+    writeRunCheckpoint(runDir, config.keepCheckpoints, async (tmp) => {
+      await agent.save(path.join(tmp, 'agent'), { steps: state.envSteps });
       await writeFile(path.join(tmp, 'trainer.json'), JSON.stringify({ ...state, seconds: seconds() }));
     });
 
@@ -436,7 +446,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       if (state.envSteps >= state.nextSnapshot && config.opponent === 'pool') {
         state.nextSnapshot += config.poolSnapshotEvery;
         const dir = path.join(snapshotDir, String(state.envSteps));
-        await agent.save(dir);
+        await agent.save(dir, { learnerState: false });
         pool.push(await loadLearner(config.agent, dir));
         if (pool.length > config.poolSize) pool.shift()?.dispose();
       }
@@ -549,17 +559,6 @@ export function evaluationScore(results: EvaluationResult[]): number {
   if (results.length === 0) return -Infinity;
   // Exact rates, where the game has them, instead of the played games' noisy ones.
   return results.reduce((sum, r) => sum + (r.score ? r.score.mean : (r.exact ?? r).winRate - (r.exact ?? r).lossRate), 0) / results.length;
-}
-
-/** Writes a folder through `write(tmp)` and swaps it in with renames, so a crash leaves the old folder or the new one, never half of one. */
-async function saveAtomically(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${dir}.tmp`;
-  await rm(tmp, { recursive: true, force: true });
-  await write(tmp);
-  await rm(`${dir}.old`, { recursive: true, force: true });
-  if (existsSync(dir)) await rename(dir, `${dir}.old`);
-  await rename(tmp, dir);
-  await rm(`${dir}.old`, { recursive: true, force: true });
 }
 
 function evalLine(step: number, results: EvaluationResult[]): string {
