@@ -1,6 +1,10 @@
 // The public API of `game-server-gym/agents`: learners, the trainer, evaluation, tournaments and collection.
-export type { Learner, LearnerSpec, LearnStats, TransitionBatch } from './agent.ts';
-export { AGENT_NAMES, createLearner, loadLearner } from './training/registry.ts';
+export type { ActDetails, Learner, LearnerSpec, LearnStats, SaveOptions, TransitionBatch } from './agent.ts';
+export { AGENT_NAMES, createLearner, loadLearner, validateAgentConfig } from './training/registry.ts';
+export { CHECKPOINT_VERSION, CheckpointError } from './checkpoint.ts';
+export type { AgentHeader } from './checkpoint.ts';
+export { loadPolicy, resolveCheckpoint } from './load-policy.ts';
+export type { CheckpointInfo } from './load-policy.ts';
 export type { AgentName } from './training/registry.ts';
 export { DqnAgent } from './dqn/dqn.ts';
 export { DQN_DEFAULTS, DqnConfigSchema, resolveDqnConfig } from './dqn/config.ts';

@@ -42,7 +42,7 @@ export async function resolveCheckpoint(p: string): Promise<CheckpointInfo> {
     agentDir = path.join(p, 'agent');
     const up = path.dirname(path.resolve(p));
     if (existsSync(path.join(up, 'config.json'))) runDir = up;
-  } else if (existsSync(path.join(p, 'config.json'))) {
+  } else if (existsSync(path.join(p, 'config.json')) || (await runCheckpoints(p)).length > 0 || isDir(path.join(p, 'best'))) {
     runDir = p;
     const candidates = [path.join(p, 'best'), ...(await runCheckpoints(p))].map((d) => path.join(d, 'agent'));
     agentDir = candidates.find(hasAgent);
