@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -315,6 +315,27 @@ describe('DqnAgent', () => {
     // Adam itself steps with the scheduled rate.
     expect((agent as unknown as { optimizer: { learningRate: number } }).optimizer.learningRate).toBe(1e-4);
     agent.dispose();
+  });
+
+  it('takes schedules as fractions of the run\'s total steps (SB3\'s exploration_fraction), the same as the absolute counts', async () => {
+    const rng = new SeededRng('fractions');
+    const absolute = await DqnAgent.create(SPEC, { hiddenSizes: [8], explorationSteps: 40, learningRateEnd: 1e-4, learningRateDecaySteps: 100 });
+    const fraction = await DqnAgent.create({ ...SPEC, totalSteps: 100 }, { hiddenSizes: [8], explorationFraction: 0.4, learningRateEnd: 1e-4, learningRateDecayFraction: 1 });
+    for (let i = 0; i < 30; i++) {
+      const batch = randomBatch(rng, SPEC);
+      absolute.record(batch);
+      fraction.record(batch);
+      expect([fraction.epsilon, fraction.learningRate]).toEqual([absolute.epsilon, absolute.learningRate]);
+    }
+    expect(fraction.epsilon).toBe(0.05);
+    absolute.dispose();
+    fraction.dispose();
+    await expect(DqnAgent.create(SPEC, { explorationFraction: 0.5 })).rejects.toThrow('explorationFraction is a fraction of the run\'s total steps, but the learner spec gives no totalSteps');
+    await expect(DqnAgent.create(SPEC, { explorationFraction: 1.5 })).rejects.toThrow('Expected explorationFraction to be a number in (0, 1] or null, got 1.5');
+    // The main job's config keeps its schedule: 40% and 100% of its 100,000 steps are the 40,000 and 100,000 it used to give.
+    const start = JSON.parse(await readFile(path.join(import.meta.dirname, '../../experiments/configs/start.json'), 'utf8')) as { steps: number; 'agent-config': Record<string, number> };
+    expect(Math.round(start['agent-config'].explorationFraction! * start.steps)).toBe(40_000);
+    expect(Math.round(start['agent-config'].learningRateDecayFraction! * start.steps)).toBe(100_000);
   });
 
   it('saves and restores exactly: same greedy actions, then the same actions and losses as the agent that never stopped', async () => {
