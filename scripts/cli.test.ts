@@ -1,15 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const cli = path.join(import.meta.dirname, 'game-gym.js');
-
-function gameGym(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 90_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { gameGym } from './testing/cli.ts';
 
 describe('game-gym errors and config files', () => {
   let dir: string;
