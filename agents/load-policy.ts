@@ -48,7 +48,9 @@ export async function resolveCheckpoint(p: string): Promise<CheckpointInfo> {
     agentDir = candidates.find(hasAgent);
   }
   if (agentDir === undefined) {
-    const old = ['config.json', 'ppo.json'].some((f) => existsSync(path.join(p, f))) && !existsSync(path.join(p, 'metrics.jsonl'));
+    // Agent folders of version 1 named their agent in config.json (ppo.json for PPO), directly or in a run's best|checkpoint/agent/.
+    const places = runDir ? ['best', 'checkpoint'].map((d) => path.join(p, d, 'agent')) : [p, path.join(p, 'agent')];
+    const old = places.some((d) => ['config.json', 'ppo.json'].some((f) => existsSync(path.join(d, f))));
     throw new CheckpointError(old ? `${p} holds a checkpoint of an older format (no ${HEADER_FILE})` : `${p} holds no checkpoint; expected ${POLICY_PATHS}`);
   }
   const header = await readHeader(agentDir);

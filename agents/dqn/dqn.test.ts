@@ -317,6 +317,27 @@ describe('DqnAgent', () => {
     agent.dispose();
   });
 
+  it('explains its decisions for collect: softmax of Q / probsTemperature, log-probability of the action, expected Q in reward units', async () => {
+    const rng = new SeededRng('details');
+    const agent = await DqnAgent.create(SPEC, { hiddenSizes: [8], probsTemperature: 0.5, rewardScale: 2 });
+    const obs = Array.from({ length: 5 }, () => randomObs(rng, SPEC.observationSize));
+    const masks = Array.from({ length: 5 }, () => randomMask(rng, SPEC.actionCount));
+    const actions = agent.act(obs, masks);
+    const details = agent.actDetails(obs, masks, actions);
+    const q = agent.qValues(obs);
+    details.forEach((d, k) => {
+      const mask = masks[k] as Uint8Array;
+      const row = Array.from(q[k] as Float32Array);
+      const legal = row.map((_, a) => mask[a] === 1);
+      const z = row.map((v, a) => (legal[a] ? Math.exp(v / 0.5) : 0));
+      const sum = z.reduce((a, b) => a + b, 0);
+      z.forEach((p, a) => expect(d.probs[a]).toBeCloseTo(p / sum, 6));
+      expect(d.logp).toBeCloseTo(Math.log(d.probs[actions[k] as number] as number), 10);
+      expect(d.value).toBeCloseTo(d.probs.reduce((v, p, a) => v + p * (row[a] as number), 0) / 2, 6);
+    });
+    agent.dispose();
+  });
+
   it('takes schedules as fractions of the run\'s total steps (SB3\'s exploration_fraction), the same as the absolute counts', async () => {
     const rng = new SeededRng('fractions');
     const absolute = await DqnAgent.create(SPEC, { hiddenSizes: [8], explorationSteps: 40, learningRateEnd: 1e-4, learningRateDecaySteps: 100 });

@@ -163,6 +163,25 @@ describe('masked policy', () => {
   });
 });
 
+describe('actDetails (collect\'s probs, logp, value)', () => {
+  it('gives the policy\'s probabilities, the log-probability of the taken action and the critic\'s value in reward units', async () => {
+    const agent = await makeAgent({ observationSize: 4, actionCount: 3, numEnvs: 1, seed: 2 }, { hidden: [8], rewardScale: 0.5 });
+    const obs = [Float32Array.from([0.1, -0.2, 0.3, 1]), Float32Array.from([1, 0, 0, 0])];
+    const masks = [Uint8Array.from([1, 0, 1]), allLegal(3)];
+    const details = agent.actDetails(obs, masks, [2, 1]);
+    const { logProbs, values } = agent.evaluate(obs, masks);
+    details.forEach((d, k) => {
+      expect(d.probs).toEqual(agent.probabilities(obs, masks)[k]);
+      expect(d.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      expect(d.value).toBeCloseTo((values[k] as number) / 0.5, 6);
+    });
+    expect(details[0]?.probs[1]).toBe(0);
+    expect(details[0]?.logp).toBe(logProbs[0]?.[2]);
+    expect(details[1]?.logp).toBeCloseTo(Math.log(details[1]?.probs[1] as number), 6);
+    agent.dispose();
+  });
+});
+
 describe('GAE', () => {
   const gamma = 0.9;
   const lambda = 0.8; // gamma * lambda = 0.72
