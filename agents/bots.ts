@@ -1,7 +1,7 @@
 import '../src/games/builtins.ts';
 import { allBotNames, gameWithBot, isBot, makeBot } from '../src/games/registry.ts';
 import type { Policy } from '../src/env/policy.ts';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
 import type { LearnStats, Learner, SaveOptions, TransitionBatch } from './agent.ts';
 import { CheckpointError, readHeader, writeAgentFolder } from './checkpoint.ts';
 // Registers the optimal Yahtzee bot with the game registry.

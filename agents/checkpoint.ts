@@ -14,7 +14,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GameGymError } from '../src/protocol/errors.ts';
+import { GameGymError } from '../src/core/errors.ts';
 import type { LearnerSpec } from './agent.ts';
 
 /** The version of the layout above; folders of another version are refused. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
 
 /**
  * One field of a learner's config schema: a value `ok` accepts, `fallback` when

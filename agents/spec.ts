@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
 import type { LearnerSpec } from './agent.ts';
 import { show } from './config.ts';
 

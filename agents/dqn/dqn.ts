@@ -21,8 +21,8 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { randomLegal } from '../../src/env/bots.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
-import { SeededRng } from '../../src/server/rng.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { SeededRng } from '../../src/core/rng.ts';
 import type { ActDetails, Learner, LearnerSpec, LearnStats, SaveOptions, TransitionBatch, WithActDetails } from '../agent.ts';
 import { LEARNER_DIR, POLICY_DIR, readHeader, writeAgentFolder } from '../checkpoint.ts';
 import { checkLearnerSpec, scheduleSteps } from '../spec.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import type { LearnerSpec } from '../agent.ts';
 import { field, fields, parseConfig } from '../config.ts';
 

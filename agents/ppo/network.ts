@@ -5,8 +5,8 @@
  * variables, with the fast-gradient matMul of agents/tf/dense.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SeededRng } from '../../src/server/rng.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import type { SeededRng } from '../../src/core/rng.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import type { LearnerSpec } from '../agent.ts';
 import { matMul } from '../tf/dense.ts';
 import type { PpoConfig } from './config.ts';

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomLegal } from '../../src/env/bots.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
-import { SeededRng } from '../../src/server/rng.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { SeededRng } from '../../src/core/rng.ts';
 import type { LearnStats, Learner, LearnerSpec, SaveOptions, TransitionBatch } from '../agent.ts';
 import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, readJson, writeAgentFolder } from '../checkpoint.ts';
 import { checkLearnerSpec, scheduleSteps } from '../spec.ts';
