@@ -11,3 +11,4 @@ export * from './server-ref.ts';
 export * from './spaces.ts';
 export * from './check-env.ts';
 export * from './adapters/simple.ts';
+export * from './wrappers.ts';
