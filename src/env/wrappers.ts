@@ -136,8 +136,12 @@ export class RecordEpisodeStatistics<Obs = unknown, Act = unknown> extends Wrapp
     return result;
   }
 
-  override async step(action: Act): Promise<StepResult<Obs>> {
-    const result = await this.env.step(action);
+  // `then` with a method rather than an async function: one promise and no closure per step.
+  override step(action: Act): Promise<StepResult<Obs>> {
+    return this.env.step(action).then(this.record);
+  }
+
+  private readonly record = (result: StepResult<Obs>): StepResult<Obs> => {
     this.episodeReturn += result.reward;
     this.length++;
     if (result.terminated || result.truncated) {
@@ -149,7 +153,7 @@ export class RecordEpisodeStatistics<Obs = unknown, Act = unknown> extends Wrapp
       };
     }
     return result;
-  }
+  };
 }
 
 /** What to do when the server refuses an action: throw its `IllegalMoveError`, end the episode with reward -1, or play a random legal action instead. */
@@ -195,30 +199,32 @@ export class IllegalActionPolicy<Obs = unknown, Act = unknown> extends Wrapper<O
     return result;
   }
 
-  override async step(action: Act): Promise<StepResult<Obs>> {
-    if (this.penalized) throw new ClientStateError(OVER);
-    let result: StepResult<Obs>;
-    try {
-      result = await this.env.step(action);
-    } catch (error) {
-      if (!(error instanceof IllegalMoveError)) throw error;
-      this.illegalMoves++;
-      if (this.mode === 'raise') throw error;
-      const last = this.last as ResetResult<Obs>;
-      if (this.mode === 'penalize') {
-        this.penalized = true;
-        result = ended({ observation: last.observation, reward: -1, terminated: true, truncated: false, info: last.info }, 'illegal');
-      } else {
-        this.resampled++;
-        const mask = typeof this.env.actionMask === 'function' ? this.env.actionMask() : last.info.actionMask;
-        result = await this.env.step(randomLegal(mask, this.rng) as Act);
-      }
-    }
+  // `then` with methods rather than an async function: one promise and no closure per step.
+  override step(action: Act): Promise<StepResult<Obs>> {
+    if (this.penalized) return Promise.reject(new ClientStateError(OVER));
+    return this.env.step(action).then(this.count, this.refused);
+  }
+
+  private readonly count = (result: StepResult<Obs>): StepResult<Obs> => {
     result.info.illegalMoves = this.illegalMoves;
     result.info.resampled = this.resampled;
     this.last = result;
     return result;
-  }
+  };
+
+  private readonly refused = async (error: unknown): Promise<StepResult<Obs>> => {
+    if (!(error instanceof IllegalMoveError)) throw error;
+    this.illegalMoves++;
+    if (this.mode === 'raise') throw error;
+    const last = this.last as ResetResult<Obs>;
+    if (this.mode === 'penalize') {
+      this.penalized = true;
+      return this.count(ended({ observation: last.observation, reward: -1, terminated: true, truncated: false, info: last.info }, 'illegal'));
+    }
+    this.resampled++;
+    const mask = typeof this.env.actionMask === 'function' ? this.env.actionMask() : last.info.actionMask;
+    return this.count(await this.env.step(randomLegal(mask, this.rng) as Act));
+  };
 }
 
 /** The state of a `NormalizeObservation`: save it with a checkpoint, load it to go on where it stopped. */

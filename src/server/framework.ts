@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { InvalidOptionError } from '../protocol/errors.ts';
 import { REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { Json, JsonObject, Response } from '../protocol/messages.ts';
-import { checkFields, pythonTruthy, type FieldKind } from './checks.ts';
+import { checkFields, jsonLength, pythonTruthy, type FieldKind } from './checks.ts';
 import type { Game, GameDefinition } from './games/game.ts';
 import { defaultGames, type GameRegistry } from './games/registry.ts';
 import { randomSeed, SeededRng } from './rng.ts';
@@ -474,7 +474,7 @@ export class GameFramework {
     if (session.game.gameOver()) return fail('game has ended');
     if (!session.keyValid(playerId, req.key as string)) return fail('invalid key');
     if (!session.game.currentPlayers().includes(playerId)) return fail('not your turn');
-    const moveBytes = JSON.stringify(req.move).length;
+    const moveBytes = jsonLength(req.move);
     if (!this.stateRoomFor(session, moveBytes)) {
       return {
         status: 'error',
