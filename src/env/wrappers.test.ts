@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClientStateError, IllegalMoveError, InvalidOptionError } from '../protocol/errors.ts';
+import { ClientStateError, IllegalMoveError, InvalidOptionError } from '../core/errors.ts';
 import { GameFramework } from '../server/framework.ts';
-import { SeededRng } from '../server/rng.ts';
+import { SeededRng } from '../core/rng.ts';
 import { randomLegal } from './bots.ts';
 import { checkEnv } from './check-env.ts';
 import { GameEnv, makeEnv, type Env, type StepInfo } from './env.ts';

@@ -1,5 +1,5 @@
-import { ClientStateError, IllegalMoveError, InvalidOptionError } from '../protocol/errors.ts';
-import { SeededRng } from '../server/rng.ts';
+import { ClientStateError, IllegalMoveError, InvalidOptionError } from '../core/errors.ts';
+import { SeededRng } from '../core/rng.ts';
 import { randomLegal } from './bots.ts';
 import type { Env, EpisodeStats, StepInfo, StepResult } from './env.ts';
 import { Box, type MaskArray, type Space } from './spaces.ts';
