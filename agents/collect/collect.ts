@@ -38,7 +38,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { makeSelfPlayEnvs, type GameEnv, type StepInfo } from '../../src/env/env.ts';
+import { makeSelfPlayEnvs, type StepInfo, type WrappedGameEnv } from '../../src/env/env.ts';
 import { embeddedGames } from '../../src/games/registry.ts';
 import { GameGymError, InvalidOptionError } from '../../src/core/errors.ts';
 import { startChildServer } from '../../src/server/child.ts';
@@ -455,7 +455,7 @@ interface SeatResult {
  */
 class SessionWorker {
   readonly remote: boolean;
-  private envs: Array<GameEnv<Float32Array, number>> | null = null;
+  private envs: Array<WrappedGameEnv<Float32Array, number>> | null = null;
   private opened = 0;
   private readonly config: CollectConfig;
   private readonly index: number;
@@ -532,7 +532,7 @@ class SessionWorker {
 
   /** Plays one episode in every seat at once; an exception closes the session (so no seat waits forever) and propagates. */
   private async playEpisode(episodeId: number, deciders: Decider[]): Promise<SeatResult[]> {
-    const envs = this.envs as Array<GameEnv<Float32Array, number>>;
+    const envs = this.envs as Array<WrappedGameEnv<Float32Array, number>>;
     let firstError: { error: unknown } | undefined;
     const settled = await Promise.allSettled(
       envs.map((env) =>
@@ -550,7 +550,7 @@ class SessionWorker {
     return seats;
   }
 
-  private async playSeat(env: GameEnv<Float32Array, number>, episodeId: number, deciders: Decider[]): Promise<SeatResult> {
+  private async playSeat(env: WrappedGameEnv<Float32Array, number>, episodeId: number, deciders: Decider[]): Promise<SeatResult> {
     const first = await env.reset();
     let observation = first.observation;
     let info: StepInfo = first.info;

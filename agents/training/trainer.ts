@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { closeRecordings } from '../../src/client/recording.ts';
-import { makeEnv, makeSelfPlayEnvs, type GameEnv } from '../../src/env/env.ts';
+import { makeEnv, makeSelfPlayEnvs, type WrappedGameEnv } from '../../src/env/env.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
@@ -495,7 +495,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
 }
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
-function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<GameEnv<Float32Array, number>> {
+function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<WrappedGameEnv<Float32Array, number>> {
   const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const, record: config.record ?? undefined };
   const prefix = config.sessionPrefix;
   if (config.opponent === 'self') {
