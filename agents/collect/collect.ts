@@ -44,7 +44,7 @@ import { embeddedGames } from '../../src/games/registry.ts';
 import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
 import { startChildServer } from '../../src/server/child.ts';
 import { GameFramework } from '../../src/server/framework.ts';
-import { ProgressBar, compact } from '../../src/progress.ts';
+import { ProgressBar, compact, configLines } from '../../src/progress.ts';
 import { COLLECT_DEFAULTS, DATA_KEYS, configDifferences, resolveCollectConfig, splitList, type CollectConfig } from './config.ts';
 import { PolicyError, PolicySet, policyIdentity, policyIds, resolvePolicy, type Decider, type ResolvedPolicy } from './policies.ts';
 import {
@@ -161,7 +161,7 @@ function seedsOf(config: CollectConfig): Record<string, unknown> {
 export async function collect(partial: Partial<CollectConfig>, hooks: CollectHooks = {}): Promise<CollectResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
   const config = await resolveCollectConfig(partial);
-  log(`collect ${JSON.stringify(config)}`);
+  for (const line of configLines('collect (in full: "config" of manifest.json)', config)) log(line);
 
   const bySpec = new Map<string, Promise<ResolvedPolicy>>();
   const resolved = await Promise.all(

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { machineInfo, type MachineInfo } from '../../src/bench/bench.ts';
 import { makeEnv } from '../../src/env/env.ts';
 import { flatDim } from '../../src/env/spaces.ts';
-import { ProgressBar } from '../../src/progress.ts';
+import { ProgressBar, configLines } from '../../src/progress.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
 import type { BackendName } from '../../src/tf/backend.ts';
 import { evaluatePolicy } from '../training/evaluate.ts';
@@ -149,7 +149,7 @@ export interface TournamentHooks {
 export async function runTournament(partial: Partial<TournamentConfig>, hooks: TournamentHooks = {}): Promise<TournamentResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
   const config = resolveTournamentConfig(partial);
-  log(`evaluate ${JSON.stringify(config)}`);
+  for (const line of configLines('evaluate', config)) log(line);
   const started = performance.now();
   const date = new Date().toISOString();
 

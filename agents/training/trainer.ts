@@ -12,7 +12,7 @@ import { botNames, embeddedGames, findGame, isBot } from '../../src/games/regist
 import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '../../src/protocol/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
-import { ProgressBar, compact } from '../../src/progress.ts';
+import { ProgressBar, compact, configLines } from '../../src/progress.ts';
 import { initBackend, describeBackend, type BackendName } from '../../src/tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
 import type { Learner, TransitionBatch } from '../agent.ts';
@@ -246,7 +246,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     await writeFile(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     state = { envSteps: 0, episodes: 0, seconds: 0, nextEval: config.evalEvery, nextCheckpoint: config.checkpointEvery, nextSnapshot: config.poolSnapshotEvery, recent: [] };
   }
-  log(`${resumeDir ? 'resuming' : 'training'} ${JSON.stringify(config)}`);
+  for (const line of configLines(`${resumeDir ? 'resuming' : 'training'} (in full: config.json of the run folder)`, config)) log(line);
   const backend = await initBackend(config.backend);
   log(describeBackend(backend));
   log(`run folder: ${runDir}`);
