@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,14 +7,14 @@ import { gameGym } from './test-support.ts';
 /** The progress lines of a run (stderr, drawn once per tenth of the way when it is not a terminal). */
 const progressLines = (stderr: string): string[] => stderr.split('\n').filter((l) => /\d+% /.test(l));
 
-describe('train and start output in a narrow terminal', () => {
+describe('train, start and evaluate output: a narrow terminal, charts', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gsg-output-'));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('train: the resolved config as short key: value lines, progress lines within $COLUMNS', () => {
+  it('train: the resolved config as short key: value lines, progress lines within $COLUMNS, the learning curve', async () => {
     const r = gameGym(['train', '--agent', 'tabular-q', '--steps', '2000', '--envs', '2', '--eval-games', '4', '--out', dir], { COLUMNS: '44' });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
@@ -32,6 +32,19 @@ describe('train and start output in a narrow terminal', () => {
     const last = progressLines(wide.stderr).at(-1) as string;
     expect(last.length).toBeLessThan(80);
     expect(last).toMatch(/\[#+\] 100% .* \| W\/D\/L /);
+    // The learning curve: every rate against every evaluation opponent, with readable titles.
+    const [run] = await readdir(dir);
+    const svg = await readFile(path.join(dir, run as string, 'curve.svg'), 'utf8');
+    for (const text of ['win rate (%)', 'draw rate (%)', 'loss rate (%)', 'vs random', 'vs minimax', 'evaluation opponent', 'environment steps']) expect(svg).toContain(`>${text}</text>`);
+  }, 240_000);
+
+  it('evaluate: a chart with the outcome legend and every pair labelled', async () => {
+    const r = gameGym(['evaluate', '--agents', 'random,minimax', '--games', '4', '--out', path.join(dir, 'eval')], { COLUMNS: '60' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('evaluate');
+    const [file] = (await readdir(path.join(dir, 'eval'))).filter((f) => f.endsWith('.svg'));
+    const svg = await readFile(path.join(dir, 'eval', file as string), 'utf8');
+    for (const text of ['random vs minimax', 'A wins', 'draw', 'B wins', 'share of games (%)']) expect(svg).toContain(`>${text}</text>`);
   }, 240_000);
 
   it('start: the same short first lines', () => {

@@ -589,7 +589,14 @@ async function truncateMetrics(file: string, step: number): Promise<void> {
   await writeFile(csv, [header, ...rows.filter((r) => Number(r.split(',')[0]) <= step)].map((l) => `${l}\n`).join(''));
 }
 
-/** Draws the run's learning curve from metrics.jsonl. */
+/** The rates of a two-player evaluation, by outcome, as metrics.jsonl names them. */
+const RATES = [
+  ['win', 'winRate'],
+  ['draw', 'drawRate'],
+  ['loss', 'lossRate'],
+] as const;
+
+/** Draws the run's learning curve from metrics.jsonl: win, draw and loss rates (or mean scores) against each evaluation opponent. */
 async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
   const file = path.join(runDir, 'metrics.jsonl');
   if (!existsSync(file)) return;
@@ -598,12 +605,8 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
   const scoreGame = rows.some((r) => r.type === 'eval' && typeof r.meanScore === 'number');
   for (const r of rows) {
     if (r.type !== 'eval') continue;
-    if (scoreGame) points.push({ x: r.step as number, y: r.meanScore as number, series: `mean score vs ${r.opponent}` });
-    else {
-      points.push({ x: r.step as number, y: r.winRate as number, series: `win vs ${r.opponent}` });
-      points.push({ x: r.step as number, y: r.drawRate as number, series: `draw vs ${r.opponent}` });
-      points.push({ x: r.step as number, y: r.lossRate as number, series: `loss vs ${r.opponent}` });
-    }
+    if (scoreGame) points.push({ x: r.step as number, y: r.meanScore as number, series: `vs ${r.opponent}` });
+    else for (const [outcome, rate] of RATES) points.push({ x: r.step as number, y: 100 * (r[rate] as number), series: `vs ${r.opponent}`, panel: `${outcome} rate (%)` });
   }
   const optimum = findGame(config.game)?.optimum;
   if (scoreGame && optimum !== undefined && points.length > 0) {
@@ -612,8 +615,10 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
     points.push({ x: 0, y: optimum, series }, { x: end, y: optimum, series });
   }
   await writeCurveSvg(path.join(runDir, 'curve.svg'), points, {
-    title: `${config.game}: ${config.agent} vs ${config.opponent} (greedy evaluation, ${config.evalGames} games)`,
-    yTitle: scoreGame ? 'mean score per game' : 'share of evaluation games',
-    ...(scoreGame ? {} : { yDomain: [0, 1] as [number, number], yFormat: '.0%' }),
+    title: `${config.game}: ${config.agent} trained vs ${config.opponent}`,
+    subtitle: `greedy evaluation, ${config.evalGames} games per opponent`,
+    legendTitle: 'evaluation opponent',
+    yTitle: 'mean score per game',
+    ...(scoreGame ? {} : { yDomain: [0, 100] as [number, number] }),
   });
 }
