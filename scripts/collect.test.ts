@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gameGym } from './test-support.ts';
+import { gameGym } from './testing/cli.ts';
 
 /** A shard as any Parquet reader sees it: its schema elements by column name, and its rows. */
 async function readParquet(file: string): Promise<{ schema: Map<string, Record<string, unknown>>; rows: Array<Record<string, unknown>> }> {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gameGym } from './test-support.ts';
+import { gameGym } from './testing/cli.ts';
 
 /** The progress lines of a run (stderr, drawn once per tenth of the way when it is not a terminal). */
 const progressLines = (stderr: string): string[] => stderr.split('\n').filter((l) => /\d+% /.test(l));

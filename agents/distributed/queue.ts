@@ -24,8 +24,9 @@ import { ShardPlayer, type ShardRunner, type ShardRunnerHooks } from '../collect
 import type { CollectConfig } from '../collect/config.ts';
 import { policyIdentity, resolvePolicy, type ResolvedPolicy } from '../collect/policies.ts';
 import { readShard, sha256File, type ShardEntry } from '../collect/shards.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { QueueError, WorkerRefusedError } from './errors.ts';
+import { sleep } from '../../src/core/sleep.ts';
 
 /** The default queue name (`--queue-name`). */
 export const DEFAULT_QUEUE_NAME = 'game-gym';
@@ -104,18 +105,6 @@ export function collectionRunId(config: CollectConfig, identities: string[]): st
 }
 
 const jobId = (run: string, shard: number): string => `collect-${run}-shard-${shard}`;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 function within<T>(work: Promise<T>, ms: number, pending: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

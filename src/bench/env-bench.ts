@@ -3,7 +3,7 @@ import { makeEnv } from '../env/env.ts';
 import { DEFAULT_GAME } from '../games/builtins.ts';
 import { startChildServer } from '../server/child.ts';
 import { GameFramework } from '../server/framework.ts';
-import { SeededRng } from '../server/rng.ts';
+import { SeededRng } from '../core/rng.ts';
 import { AsyncVectorEnv } from '../vector/async-vector.ts';
 import type { BenchTransport } from './bench.ts';
 

@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { GameClient } from '../client/client.ts';
 import { startChildServer } from '../server/child.ts';
+import { sleep } from '../core/sleep.ts';
 
 const seconds = Number(process.argv[2] ?? 30);
 const outDir = process.argv[3] ?? 'experiments/results';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const child = await startChildServer({ seed: 'soak', maxSessionStateBytes: 16_000_000, requestTimeoutMs: 10_000 });
 const port = child.port;

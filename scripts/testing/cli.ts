@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const cli = path.join(import.meta.dirname, 'game-gym.js');
+const cli = path.join(import.meta.dirname, '..', 'game-gym.js');
 
 /** Runs `game-gym ...args` to its end (2 minutes at most), with `env` added to this process's environment. */
 export function gameGym(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
