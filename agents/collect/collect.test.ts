@@ -223,6 +223,9 @@ describe('collect', () => {
     expect(await decide([{ action: 2, probs, value: 0.5 }])).toEqual({ action: 2, probs, logp: Math.log(0.75), value: 0.5, values: null });
     // Parallel arrays; the policy's own logp wins.
     expect(await decide({ actions: [1], probs: [Float32Array.from(probs)], logp: [-1.5], value: [-0.25] })).toEqual({ action: 1, probs, logp: -1.5, value: -0.25, values: null });
+    // Plain actions, details from actDetails (as DQN and PPO give them) for the actions taken.
+    const explained = { name: 'fake', act: () => [2], actDetails: (_o: unknown, _m: unknown, actions: number[]) => actions.map((a) => ({ probs, logp: Math.log(probs[a] as number), value: 1.5 })) };
+    expect(await learnerDecider(explained as unknown as Learner, false).decide(new Float32Array(27), mask)).toEqual({ action: 2, probs, logp: Math.log(0.75), value: 1.5, values: null });
     // Plain actions without probabilities: nulls.
     expect(await decide([2])).toEqual({ action: 2, probs: null, logp: null, value: null, values: null });
     await expect(decide([{ action: 1, logp: 0.5 }])).rejects.toThrow(/fake gave logp 0.5: expected a log-probability/);

@@ -248,14 +248,34 @@ export function readActResult(name: string, result: unknown, count: number): Arr
   }));
 }
 
-/** A learner's batched decisions: greedy `act`, or `explore` when sampling; `probs`, `logp` and `value` when it gives them. */
+/**
+ * A learner that explains the actions it took (DQN and PPO): `probs`, `logp`
+ * and `value` per observation, for `actions[k]`.
+ */
+interface ExplainsActions {
+  actDetails(observations: Float32Array[], masks: Uint8Array[], actions: number[]): ActInfo[] | Promise<ActInfo[]>;
+}
+
+function explainsActions(policy: unknown): policy is ExplainsActions {
+  return typeof (policy as Partial<ExplainsActions> | null)?.actDetails === 'function';
+}
+
+/**
+ * A learner's batched decisions: greedy `act`, or `explore` when sampling;
+ * `probs`, `logp` and `value` from its act result, its `actDetails` or its
+ * `probabilities`, whichever it has (the first that gives a field wins).
+ */
 export function learnerDecider(learner: Learner, sample: boolean): BatchedDecider {
   return new BatchedDecider(learner.name, async (observations, masks) => {
     const result: unknown = sample ? await learner.explore(observations, masks, observations.map(() => 0)) : await learner.act(observations, masks);
     const infos = readActResult(learner.name, result, observations.length);
-    const needProbs = infos.some((info) => info.probs == null) && hasProbabilities(learner);
+    const details = explainsActions(learner) ? await learner.actDetails(observations, masks, infos.map((i) => i.action)) : null;
+    const needProbs = infos.some((info, k) => (info.probs ?? details?.[k]?.probs) == null) && hasProbabilities(learner);
     const probs = needProbs ? await (learner as unknown as WithProbabilities).probabilities(observations, masks) : null;
-    return infos.map((info, k) => decision(learner.name, info.action, info.probs ?? probs?.[k] ?? null, info.logp ?? null, info.value ?? null, null));
+    return infos.map((info, k) => {
+      const d = details?.[k];
+      return decision(learner.name, info.action, info.probs ?? d?.probs ?? probs?.[k] ?? null, info.logp ?? d?.logp ?? null, info.value ?? d?.value ?? null, null);
+    });
   });
 }
 
