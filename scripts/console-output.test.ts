@@ -36,6 +36,14 @@ describe('train, start and evaluate output: a narrow terminal, charts', () => {
     const [run] = await readdir(dir);
     const svg = await readFile(path.join(dir, run as string, 'curve.svg'), 'utf8');
     for (const text of ['win rate (%)', 'draw rate (%)', 'loss rate (%)', 'vs random', 'vs minimax', 'evaluation opponent', 'environment steps']) expect(svg).toContain(`>${text}</text>`);
+    // plot: both runs (same agent and seed: named by their folders), a panel per rate.
+    const runs = (await readdir(dir)).map((r) => path.join(dir, r));
+    const plot = gameGym(['plot', '--runs', ...runs, '--out', path.join(dir, 'plot.svg')], {});
+    expect(plot.status, plot.stderr).toBe(0);
+    const plotted = await readFile(path.join(dir, 'plot.svg'), 'utf8');
+    for (const text of ['win rate (%)', 'draw rate (%)', 'loss rate (%)', 'run', 'training games', ...runs.map((r) => path.basename(r))]) expect(plotted).toContain(`>${text}</text>`);
+    const missing = gameGym(['plot', '--runs', path.join(dir, 'nope')], {});
+    expect(missing.stderr.trim()).toMatch(/^game-gym plot: Expected --runs to be training run folders .* it has no config\.json \[E_INVALID_OPTION\]$/);
   }, 240_000);
 
   it('evaluate: a chart with the outcome legend and every pair labelled', async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidOptionError } from '../../src/core/errors.ts';
@@ -25,6 +26,9 @@ export async function plotRuns(options: PlotRunsOptions): Promise<{ points: numb
   const metrics = options.metric === 'rates' ? (['winRate', 'drawRate', 'lossRate'] as const) : [options.metric];
   const runs: Array<{ run: string; label: string }> = [];
   for (const run of options.runs) {
+    for (const file of ['config.json', 'metrics.jsonl']) {
+      if (!existsSync(path.join(run, file))) throw new InvalidOptionError(`Expected --runs to be training run folders (with config.json and metrics.jsonl), got ${run}: it has no ${file}`);
+    }
     const config = JSON.parse(await readFile(path.join(run, 'config.json'), 'utf8')) as { agent: string; opponent: string; seed: number };
     runs.push({ run, label: `${config.agent} seed ${config.seed}${config.opponent === 'random' ? '' : ` (trained vs ${config.opponent})`}` });
   }
