@@ -606,8 +606,8 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
   await writeCurveSvg(path.join(runDir, 'curve.svg'), points, {
     title: `${config.game}: ${config.agent} trained vs ${config.opponent}`,
     subtitle: `greedy evaluation, ${config.evalGames} games per opponent`,
-    legendTitle: 'evaluation opponent',
     yTitle: 'mean score per game',
-    ...(scoreGame ? {} : { yDomain: [0, 100] as [number, number] }),
+    // Score curves may add the optimum as a series: no longer only opponents.
+    ...(scoreGame ? {} : { yDomain: [0, 100] as [number, number], legendTitle: 'evaluation opponent' }),
   });
 }
