@@ -18,7 +18,7 @@ const GAME_FILES = [
   'agents/yahtzee/optimal.ts', 'agents/yahtzee/table.ts',
 ];
 // The protocol benchmarks and the soak play the built-in games through raw requests (their wire moves), below the env layer.
-const BENCH_FILES = ['src/bench/random-play.ts', 'src/bench/tcp-ceiling.ts', 'src/bench/soak.ts'];
+const BENCH_FILES = ['agents/bench/random-play.ts', 'agents/bench/tcp-ceiling.ts', 'agents/bench/soak.ts'];
 // Test support is part of the tests.
 const TEST_SUPPORT_FOLDERS = ['src/testing/', 'agents/testing/'];
 
