@@ -7,7 +7,7 @@ import { gameGym } from './testing/cli.ts';
 /** The progress lines of a run (stderr, drawn once per tenth of the way when it is not a terminal). */
 const progressLines = (stderr: string): string[] => stderr.split('\n').filter((l) => /\d+% /.test(l));
 
-describe('train, start and evaluate output: a narrow terminal, charts', () => {
+describe('train, start and plot output: a narrow terminal, charts', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gsg-output-'));
@@ -44,15 +44,6 @@ describe('train, start and evaluate output: a narrow terminal, charts', () => {
     for (const text of ['win rate (%)', 'draw rate (%)', 'loss rate (%)', 'run', 'training games', ...runs.map((r) => path.basename(r))]) expect(plotted).toContain(`>${text}</text>`);
     const missing = gameGym(['plot', '--runs', path.join(dir, 'nope')], {});
     expect(missing.stderr.trim()).toMatch(/^game-gym plot: Expected --runs to be training run folders .* it has no config\.json \[E_INVALID_OPTION\]$/);
-  }, 240_000);
-
-  it('evaluate: a chart with the outcome legend and every pair labelled', async () => {
-    const r = gameGym(['evaluate', '--agents', 'random,minimax', '--games', '4', '--out', path.join(dir, 'eval')], { COLUMNS: '60' });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.split('\n')[0]).toBe('evaluate');
-    const [file] = (await readdir(path.join(dir, 'eval'))).filter((f) => f.endsWith('.svg'));
-    const svg = await readFile(path.join(dir, 'eval', file as string), 'utf8');
-    for (const text of ['random vs minimax', 'A wins', 'draw', 'B wins', 'share of games (%)']) expect(svg).toContain(`>${text}</text>`);
   }, 240_000);
 
   it('start: the same short first lines', () => {
