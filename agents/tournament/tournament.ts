@@ -2,7 +2,7 @@ import type { ResultCounts } from '../training/evaluate.ts';
 import { machineInfo, type MachineInfo } from '../bench/bench.ts';
 import { makeEnv } from '../../src/env/env.ts';
 import { flatDim } from '../../src/env/spaces.ts';
-import { ProgressBar } from '../../src/core/progress.ts';
+import { ProgressBar, configLines } from '../../src/core/progress.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import type { BackendName } from '../tf/backend.ts';
 import { evaluatePolicy } from '../training/evaluate.ts';
@@ -147,7 +147,7 @@ export interface TournamentHooks {
 export async function runTournament(partial: Partial<TournamentConfig>, hooks: TournamentHooks = {}): Promise<TournamentResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
   const config = resolveTournamentConfig(partial);
-  log(`evaluate ${JSON.stringify(config)}`);
+  for (const line of configLines('evaluate', config)) log(line);
   const started = performance.now();
   const date = new Date().toISOString();
 

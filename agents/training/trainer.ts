@@ -12,7 +12,7 @@ import { botNames, embeddedGames, findGame, isBot } from '../../src/games/regist
 import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '../../src/core/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
-import { ProgressBar, compact } from '../../src/core/progress.ts';
+import { ProgressBar, compact, configLines } from '../../src/core/progress.ts';
 import { initBackend, describeBackend, type BackendName } from '../tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
 import type { Learner, TransitionBatch } from '../agent.ts';
@@ -255,7 +255,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     await writeFile(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     state = { envSteps: 0, episodes: 0, seconds: 0, nextEval: config.evalEvery, nextCheckpoint: config.checkpointEvery, nextSnapshot: config.poolSnapshotEvery, recent: [] };
   }
-  log(`${resumeDir ? 'resuming' : 'training'} ${JSON.stringify(config)}`);
+  for (const line of configLines(`${resumeDir ? 'resuming' : 'training'} (in full: config.json of the run folder)`, config)) log(line);
   const backend = await initBackend(config.backend);
   log(describeBackend(backend));
   log(`run folder: ${runDir}`);
@@ -577,7 +577,14 @@ async function truncateMetrics(file: string, step: number): Promise<void> {
   await writeFile(csv, [header, ...rows.filter((r) => Number(r.split(',')[0]) <= step)].map((l) => `${l}\n`).join(''));
 }
 
-/** Draws the run's learning curve from metrics.jsonl. */
+/** The rates of a two-player evaluation, by outcome, as metrics.jsonl names them. */
+const RATES = [
+  ['win', 'winRate'],
+  ['draw', 'drawRate'],
+  ['loss', 'lossRate'],
+] as const;
+
+/** Draws the run's learning curve from metrics.jsonl: win, draw and loss rates (or mean scores) against each evaluation opponent. */
 async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
   const file = path.join(runDir, 'metrics.jsonl');
   if (!existsSync(file)) return;
@@ -586,12 +593,8 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
   const scoreGame = rows.some((r) => r.type === 'eval' && typeof r.meanScore === 'number');
   for (const r of rows) {
     if (r.type !== 'eval') continue;
-    if (scoreGame) points.push({ x: r.step as number, y: r.meanScore as number, series: `mean score vs ${r.opponent}` });
-    else {
-      points.push({ x: r.step as number, y: r.winRate as number, series: `win vs ${r.opponent}` });
-      points.push({ x: r.step as number, y: r.drawRate as number, series: `draw vs ${r.opponent}` });
-      points.push({ x: r.step as number, y: r.lossRate as number, series: `loss vs ${r.opponent}` });
-    }
+    if (scoreGame) points.push({ x: r.step as number, y: r.meanScore as number, series: `vs ${r.opponent}` });
+    else for (const [outcome, rate] of RATES) points.push({ x: r.step as number, y: 100 * (r[rate] as number), series: `vs ${r.opponent}`, panel: `${outcome} rate (%)` });
   }
   const optimum = findGame(config.game)?.optimum;
   if (scoreGame && optimum !== undefined && points.length > 0) {
@@ -600,8 +603,10 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
     points.push({ x: 0, y: optimum, series }, { x: end, y: optimum, series });
   }
   await writeCurveSvg(path.join(runDir, 'curve.svg'), points, {
-    title: `${config.game}: ${config.agent} vs ${config.opponent} (greedy evaluation, ${config.evalGames} games)`,
-    yTitle: scoreGame ? 'mean score per game' : 'share of evaluation games',
-    ...(scoreGame ? {} : { yDomain: [0, 1] as [number, number], yFormat: '.0%' }),
+    title: `${config.game}: ${config.agent} trained vs ${config.opponent}`,
+    subtitle: `greedy evaluation, ${config.evalGames} games per opponent`,
+    yTitle: 'mean score per game',
+    // Score curves may add the optimum as a series: no longer only opponents.
+    ...(scoreGame ? {} : { yDomain: [0, 100] as [number, number], legendTitle: 'evaluation opponent' }),
   });
 }
