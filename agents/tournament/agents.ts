@@ -9,10 +9,8 @@ import { allBotNames, botNames, gameWithBot } from '../../src/games/registry.ts'
 import { BOT_AGENT_KIND, BotAgent, checkpointKind, isBotName, type BotName } from '../bots.ts';
 import type { Learner } from '../agent.ts';
 import { batchCalls } from '../training/batching.ts';
-import { AGENT_NAMES, loadLearner, type AgentName } from '../training/registry.ts';
+import { AGENT_NAMES, TFJS_AGENTS, loadLearner, type AgentName } from '../training/registry.ts';
 
-/** Learners that need tfjs (and so `initBackend` before loading). */
-export const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
 
 /** What the agent list of a tournament may hold, for error messages. */
 export const AGENT_HELP = `a bot of the game (random, or one its spec lists; game-gym games shows them) or a checkpoint folder: a training run folder (its last checkpoint), its checkpoint/ or best/ (the best evaluated agent), or their agent/ (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;
