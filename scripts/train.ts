@@ -3,6 +3,7 @@ import { TrainConfigSchema } from '../agents/training/config.ts';
 import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
 import { flag, text } from '../src/core/options.ts';
 import { addOptions, flagName, optionsFromArgs } from './options.ts';
+import { stopOnCtrlC } from './ctrl-c.ts';
 
 /** The flags of `game-gym train`: the training config and how to run it. */
 export const TrainCommandSchema = TrainConfigSchema.extend({
@@ -20,13 +21,7 @@ export const trainCommand: CommandModule<object, Record<string, unknown>> = {
     // A resumed run keeps its own config; only a typed --steps extends it.
     const config = resume ? (args.steps === undefined ? {} : { steps: options.steps }) : resolveTrainConfig(options, flagName);
     // The first Ctrl-C stops at the next batch and saves a checkpoint to resume from; a second one quits.
-    const stop = new AbortController();
-    // One listener for both: between a once-listener and its successor the default action would kill the process.
-    process.on('SIGINT', () => {
-      if (stop.signal.aborted) process.exit(130);
-      console.error('\nSIGINT: saving a checkpoint (Ctrl-C again to quit at once)');
-      stop.abort();
-    });
+    const stop = stopOnCtrlC('saving a checkpoint');
     const result = await train(config, { progress, signal: stop.signal }, resume);
     if (stop.signal.aborted) process.exit(130); // the trainer printed where the checkpoint is
     console.log(`done: ${result.envSteps} env steps, ${result.episodes} episodes in ${result.seconds} s on ${result.backend}`);

@@ -36,6 +36,7 @@ export const TrainConfigSchema = z
     evalGames: positiveInt().default(200).describe('Games per evaluation and opponent'),
     evalOpponents: textList().default([]).describe("Fixed evaluation opponents (default: the game spec's evaluation opponents)"),
     checkpointEvery: positiveInt().default(25_000).describe('Env steps between checkpoints'),
+    keepCheckpoints: positiveInt().default(1).describe('Checkpoints kept: checkpoint/ (the newest) and N-1 older checkpoint-<steps>/'),
     logEvery: positiveInt().default(5_000).describe('Env steps between training log lines (metrics.jsonl, progress.csv; printed with --no-progress)'),
     keepBest: flag()
       .default(true)

@@ -66,6 +66,8 @@ export class OpponentSeat {
   error: GameGymError | undefined;
   /** Called when the game leaves this seat no legal move on its turn (it cannot go on). */
   onStuck: (() => void) | undefined;
+  /** Moves this seat made that the server accepted. */
+  moves = 0;
   private choose: (rng: SeededRng) => Policy<any>;
   private rng: SeededRng;
   private reseeded = false;
@@ -122,11 +124,14 @@ export class OpponentSeat {
         this.seat.endGame();
         continue;
       }
-      let [action] = await policy.act([this.seat.observation()], [mask]);
+      const chosen = policy.act([this.seat.observation()], [mask]);
+      // Bots answer at once: awaiting a plain array would still cost a turn of the microtask queue per move.
+      let [action] = Array.isArray(chosen) ? chosen : await chosen;
       // A policy that breaks the rules (or a stale mask) must not stall the env's game.
       if (failures > 0 || action === undefined || !mask[action]) action = randomLegal(mask, this.rng);
       try {
         await this.seat.play(action, signal);
+        this.moves++;
         failures = 0;
       } catch (error) {
         if (!(error instanceof IllegalMoveError) || ++failures > 20) throw error;
