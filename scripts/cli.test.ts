@@ -17,6 +17,9 @@ describe('game-gym errors and config files', () => {
     expect(port.status).toBe(2);
     expect(port.stderr.trim().split('\n')).toEqual(['game-gym serve: Expected --port to be a number, got abc (see game-gym serve --help)']);
     expect(port.stdout).toBe('');
+    const noValue = gameGym(['train', '--steps']);
+    expect(noValue.status).toBe(2);
+    expect(noValue.stderr.trim().split('\n')).toEqual(['game-gym train: Not enough arguments following: steps (see game-gym train --help)']);
     const unknown = gameGym(['evaluate', '--gamez', 'TicTacToe']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);

@@ -64,7 +64,9 @@ try {
     .help()
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((message, error) => {
-      throw error ?? new UsageError(message);
+      // yargs' own errors (a flag without its value, say) are mistakes in the command line too.
+      if (error && error.name !== 'YError') throw error;
+      throw new UsageError(message ?? error?.message);
     })
     .parseAsync();
 } catch (error) {
