@@ -41,10 +41,11 @@ describe('game-gym train --record, then game-gym replay', () => {
       replay.kill('SIGINT');
       await exited;
       const [, served, unmatched, remaining] = /served (\d+), unmatched (\d+), not asked for (\d+)/.exec(output) ?? [];
-      expect(Number(served), output).toBe(Number(recorded));
-      expect(Number(remaining)).toBe(0);
+      // Every move and restart is asked for again; how often a seat polls the state depends on timing, so some polls may stay unasked.
+      expect(Number(served), output).toBeGreaterThan(0);
+      expect(Number(served) + Number(remaining)).toBe(Number(recorded));
       // At most the bot's last long poll, cut off in process when the recorded run closed.
-      expect(Number(unmatched)).toBeLessThanOrEqual(1);
+      expect(Number(unmatched), output).toBeLessThanOrEqual(1);
       expect(await metrics('replayed')).toEqual(await metrics('recorded'));
     } finally {
       replay.kill('SIGKILL');
