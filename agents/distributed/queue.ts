@@ -26,6 +26,8 @@ import { policyIdentity, resolvePolicy, type ResolvedPolicy } from '../collect/p
 import { readShard, sha256File, type ShardEntry } from '../collect/shards.ts';
 import { InvalidOptionError } from '../../src/protocol/errors.ts';
 import { QueueError, WorkerRefusedError } from './errors.ts';
+import { EVALUATE_JOB, EvaluateJobs, type EvaluateUnitJob } from './evaluate.ts';
+import type { UnitResult } from '../tournament/tournament.ts';
 
 /** The default queue name (`--queue-name`). */
 export const DEFAULT_QUEUE_NAME = 'game-gym';
@@ -105,7 +107,8 @@ export function collectionRunId(config: CollectConfig, identities: string[]): st
 
 const jobId = (run: string, shard: number): string => `collect-${run}-shard-${shard}`;
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms` (less if the signal fires). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -117,7 +120,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function within<T>(work: Promise<T>, ms: number, pending: string): Promise<T> {
+/** `work`, or a QueueError "Redis did not answer" after `ms`. */
+export function within<T>(work: Promise<T>, ms: number, pending: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new QueueError(`Redis did not answer within ${ms} ms (pending: ${pending})`)), ms);
@@ -322,11 +326,19 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     return resolved;
   };
 
-  const worker = new Worker<CollectShardJob, ShardEntry>(
+  const evaluateJobs = new EvaluateJobs();
+  const worker = new Worker<CollectShardJob, ShardEntry | UnitResult>(
     name,
     async (job, token) => {
       let resolved: ResolvedPolicy[];
       try {
+        if (job.name === EVALUATE_JOB) {
+          const unit = job as unknown as Job<EvaluateUnitJob>;
+          log(`job ${job.id}: unit ${unit.data.unit.index} of an evaluate of ${unit.data.config.agents.join(', ')} (attempt ${job.attemptsMade + 1})`);
+          const result = await evaluateJobs.process(unit, version);
+          jobs++;
+          return result;
+        }
         resolved = await check(job);
       } catch (error) {
         if (!(error instanceof WorkerRefusedError)) throw error;
@@ -377,5 +389,6 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   options.signal?.addEventListener('abort', () => void worker.close(), { once: true });
   await closed;
   await current?.player.then((p) => p.close(), () => {});
+  await evaluateJobs.close();
   return refused ? { jobs, refused } : { jobs };
 }

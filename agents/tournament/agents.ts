@@ -32,6 +32,8 @@ export interface TournamentAgent {
   policy: Policy<Float32Array>;
   /** Plays the other seat: the bot's policy, or the learner's greedy policy with its calls batched across sessions. */
   opponent(): OpponentSpec;
+  /** Bots: a new instance seeded by `seed`, for a tournament unit that must not depend on the units played before it. */
+  fresh?(seed: string): Policy<Float32Array>;
   dispose(): void;
 }
 
@@ -163,7 +165,16 @@ function botEntry(bot: BotName, spec: string, context: AgentContext, seed: strin
   }
   // One policy object for both seats and every match: a bot's memo (minimax's) is filled once, not per session.
   const policy = botPolicy(context.game, bot, `tournament-${seed}`) as Policy<Float32Array>;
-  return { label: bot, spec, kind: BOT_AGENT_KIND, bot, policy, opponent: () => policy, dispose: () => {} };
+  return {
+    label: bot,
+    spec,
+    kind: BOT_AGENT_KIND,
+    bot,
+    policy,
+    opponent: () => policy,
+    fresh: (unitSeed) => botPolicy(context.game, bot, `tournament-${seed}-${unitSeed}`) as Policy<Float32Array>,
+    dispose: () => {},
+  };
 }
 
 async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
