@@ -3,6 +3,8 @@ import { TRAIN_DEFAULTS, train, type TrainConfig } from '../agents/training/trai
 import { AGENT_NAMES } from '../agents/training/registry.ts';
 import { InvalidOptionError } from '../src/protocol/errors.ts';
 import { readConfigFile } from './config-file.ts';
+import { checkActors } from '../agents/distributed/actors.ts';
+import { actorExperience } from '../agents/distributed/train-actors.ts';
 
 interface TrainArgs {
   game: string;
@@ -31,6 +33,7 @@ interface TrainArgs {
   resume: string | undefined;
   record: string | undefined;
   progress: boolean;
+  actors: number;
 }
 
 /** Builds the trainer's config from parsed flags (flags already include a --config file's values). */
@@ -120,7 +123,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('agent-config', { type: 'string', default: '{}', describe: 'JSON object of agent config overrides, e.g. \'{"learningRate":0.0005}\'' })
       .option('record', { type: 'string', describe: 'Record the protocol traffic of the training sessions to this file (serve it with game-gym replay)' })
       .option('resume', { type: 'string', describe: 'Continue the run in this folder from its last checkpoint' })
-      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' }) as never,
+      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' })
+      .option('actors', { type: 'number', default: 0, describe: 'Play in N actor processes (--envs sessions each) that send transitions to this learner (0: all in this process; dqn)' }) as never,
   handler: async (args) => {
     // The first Ctrl-C stops at the next batch and saves a checkpoint to resume from; a second one quits.
     const stop = new AbortController();
@@ -130,7 +134,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       console.error('\nSIGINT: saving a checkpoint (Ctrl-C again to quit at once)');
       stop.abort();
     });
-    const result = await train(trainConfigFromArgs(args), { progress: args.progress, signal: stop.signal }, args.resume);
+    const experience = checkActors(args.actors) > 0 ? actorExperience({ actors: args.actors }) : undefined;
+    const result = await train(trainConfigFromArgs(args), { progress: args.progress, signal: stop.signal, ...(experience ? { experience } : {}) }, args.resume);
     if (stop.signal.aborted) process.exit(130); // the trainer printed where the checkpoint is
     console.log(`done: ${result.envSteps} env steps, ${result.episodes} episodes in ${result.seconds} s on ${result.backend}`);
     console.log(`run folder: ${result.runDir} (config.json, metrics.jsonl, curve.svg, checkpoint/${result.best ? ', best/' : ''})`);
