@@ -75,3 +75,27 @@ export function unpackExperience(buffer: Uint8Array, o: number, a: number): Expe
   const ends = outcomes.map((outcome, i) => ({ return: floats[base + 2 * i] as number, length: floats[base + 2 * i + 1] as number, outcome }));
   return { version, batch, ends };
 }
+
+const WEIGHTS_MAGIC = 0x31574747; // "GGW1"
+
+/** Packs published weights (version, exploration count, arrays) into one Buffer, for a plain Redis key. */
+export function packWeights(w: { version: number; state: { weights: Float32Array[]; transitions: number } }): Buffer {
+  const head = new Int32Array([WEIGHTS_MAGIC, w.version, w.state.transitions, w.state.weights.length, ...w.state.weights.map((x) => x.length)]);
+  return Buffer.concat([Buffer.from(head.buffer), ...w.state.weights.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength))]);
+}
+
+/** Unpacks `packWeights`' Buffer. */
+export function unpackWeights(buffer: Uint8Array): { version: number; state: { weights: Float32Array[]; transitions: number } } {
+  const copy = new Uint8Array(buffer).buffer;
+  const head = new Int32Array(copy, 0, Math.min(4, Math.floor(buffer.byteLength / 4)));
+  if (head[0] !== WEIGHTS_MAGIC) throw new GameGymError('E_EXPERIENCE', 'Not a weights record (bad header)');
+  const count = head[3] as number;
+  const lengths = new Int32Array(copy, 16, count);
+  let offset = 16 + 4 * count;
+  const weights = Array.from(lengths, (n) => {
+    const w = new Float32Array(copy, offset, n);
+    offset += 4 * n;
+    return w;
+  });
+  return { version: head[1] as number, state: { weights, transitions: head[2] as number } };
+}
