@@ -30,7 +30,7 @@ import { codeVersion, redisConnection, sleep, within } from './queue.ts';
 import { LagMeter } from './train-actors.ts';
 
 /** Stream entries the actors may run ahead of the learner before they wait. */
-const MAX_STREAM = 256;
+const MAX_STREAM = 32;
 const POLL_MS = 200;
 /** Seconds within which an actor counts as present (it sent a batch). */
 const PRESENT_MS = 10_000;
@@ -113,6 +113,7 @@ export function redisExperience(options: RedisTrainOptions): ExperienceSourceFac
     }
     log(`run "${options.run}" on ${options.url}, code version ${codeVersion()}; start actors (any number, any machine) with: game-gym actor --queue ${options.url} --run ${options.run}`);
     const seen = new Map<string, number>();
+    let finished = false;
     const source: ExperienceSource = {
       run: async (learn, done, signal) => {
         let lastId = '0';
@@ -144,6 +145,7 @@ export function redisExperience(options: RedisTrainOptions): ExperienceSourceFac
             await publish();
           }
         }
+        finished = done();
         await round(redis.xtrim(keys.stream, 'MINID', lastId), 'trimming the stream').catch(() => {});
       },
       stats: () => {
@@ -151,7 +153,12 @@ export function redisExperience(options: RedisTrainOptions): ExperienceSourceFac
         return { ...meter.stats(), actors: [...seen.values()].filter((t) => now - t < PRESENT_MS).length };
       },
       close: async () => {
-        await within(redis.set(keys.status, 'done'), 5_000, 'ending the run').catch(() => {});
+        // A finished run tells its actors to stop and leaves its keys for a day; a stopped one (resumed later) keeps its actors waiting.
+        if (finished) {
+          const ending = redis.multi().set(keys.status, 'done').del(keys.stream);
+          for (const key of Object.values(keys)) ending.expire(key, 24 * 3600);
+          await within(ending.exec(), 5_000, 'ending the run').catch(() => {});
+        }
         redis.disconnect();
         reader.disconnect();
       },
@@ -216,13 +223,15 @@ export async function runActor(options: ActorOptions): Promise<number> {
     let newest: PublishedWeights = unpackWeights((await round(redis.getBuffer(keys.weights), 'reading the weights')) as Buffer);
     log(`actor ${me} playing run "${options.run}" (${meta.config.game}, ${meta.config.agent}, ${meta.config.envs} sessions) from weights version ${newest.version}`);
     let polling = false;
+    let finished = false;
     // Weights and status are polled beside the play: the play takes the newest weights between steps.
     poller = setInterval(() => {
       if (polling) return;
       polling = true;
       (async () => {
         const [v, status] = await within(Promise.all([redis.get(keys.version), redis.get(keys.status)]), 5_000, 'polling');
-        if (status === 'done') {
+        if (status === 'done' && !finished) {
+          finished = true;
           log(`run "${options.run}" finished: actor ${index} stops`);
           stop.abort();
         }
@@ -232,7 +241,7 @@ export async function runActor(options: ActorOptions): Promise<number> {
         }
       })().catch(() => {}).finally(() => (polling = false));
     }, POLL_MS);
-    return await actLoop({
+    const sent = await actLoop({
       config: meta.config,
       spec: meta.spec,
       index,
@@ -249,6 +258,9 @@ export async function runActor(options: ActorOptions): Promise<number> {
       },
       signal: stop.signal,
     });
+    // A batch sent after the learner ended the run would stay in Redis: the run is over, its stream goes.
+    if (finished) await within(redis.del(keys.stream), 5_000, 'ending').catch(() => {});
+    return sent;
   } finally {
     clearInterval(poller);
     options.signal?.removeEventListener('abort', abort);

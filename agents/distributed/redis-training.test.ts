@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { train } from '../training/trainer.ts';
+import { redisExperience, runKeys } from './redis-training.ts';
+import { spawnCli, waitFor, type Cli } from './test-support.ts';
+
+// The machine's Redis (CI starts it, see .ci/run); every test uses runs of its own and removes their keys.
+const REDIS = 'redis://127.0.0.1:6379';
+
+let root: string;
+let redis: Redis;
+const actors: Cli[] = [];
+const runs: string[] = [];
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'gsg-redis-train-'));
+  redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+});
+afterAll(async () => {
+  for (const a of actors) if (a.child.exitCode === null) a.child.kill('SIGKILL');
+  for (const run of runs) await redis.del(...Object.values(runKeys(run)));
+  redis.disconnect();
+  await rm(root, { recursive: true, force: true });
+}, 30_000);
+
+const uniqueRun = (): string => {
+  const run = `gg-test-${randomBytes(6).toString('hex')}`;
+  runs.push(run);
+  return run;
+};
+const actor = (run: string, env: Record<string, string> = {}, extra: string[] = []): Cli => {
+  const a = spawnCli(['actor', '--queue', REDIS, '--run', run, '--queue-timeout', '60', ...extra], env);
+  actors.push(a);
+  return a;
+};
+/** The highest step a training log line reported. */
+const lastStep = (lines: string[]): number => Math.max(0, ...lines.map((l) => Number(/^step (\d+):/.exec(l)?.[1] ?? 0)));
+const config = (runName: string, steps: number) => ({ game: 'TicTacToe', agent: 'dqn' as const, envs: 4, steps, evalEvery: 100_000, evalGames: 20, evalOpponents: ['random'], logEvery: 500, checkpointEvery: 500, out: root, runName, agentConfig: { learningStarts: 200 } });
+
+describe('train --queue and game-gym actor (real Redis)', () => {
+  it('learns from actors that join any time; an actor killed with -9 is replaced without stopping the learner; --resume continues the run', async () => {
+    const run = uniqueRun();
+    const lines: string[] = [];
+    const log = (l: string): void => void lines.push(l);
+    const stop = new AbortController();
+    const first = actor(run);
+    const learner = train(config('redis-run', 100_000), { progress: false, log, signal: stop.signal, experience: redisExperience({ url: REDIS, run, publishMs: 100 }) });
+    await waitFor(() => lines.some((l) => /^actor 1 joined/.test(l)), 90_000, 'the first actor to join');
+    await waitFor(() => lastStep(lines) >= 500, 90_000, 'the learner to learn from it');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = actor(run);
+    await waitFor(() => lines.some((l) => /^actor 2 joined/.test(l)), 90_000, 'the replacement actor to join');
+    const before = lastStep(lines);
+    await waitFor(() => lastStep(lines) >= before + 500, 90_000, 'the learner to go on with the replacement');
+    // The learner stops (Ctrl-C) with a checkpoint; the actor waits for it.
+    stop.abort();
+    const stopped = await learner;
+    expect(stopped.envSteps).toBeLessThan(100_000);
+    expect(second.child.exitCode).toBe(null);
+    const total = stopped.envSteps + 1_500;
+    const resumed = await train({ steps: total }, { progress: false, log, experience: redisExperience({ url: REDIS, run, publishMs: 100 }) }, stopped.runDir);
+    expect(resumed.envSteps).toBeGreaterThanOrEqual(total);
+    expect(lines.filter((l) => l.startsWith('resuming')).length).toBe(1);
+    // The run is done: its actors stop by themselves.
+    expect(await second.exited).toBe(0);
+    expect(second.output()).toMatch(/finished: actor 2 stops/);
+    expect(lines.filter((l) => /^step \d+:.* lag \d/.test(l)).length).toBeGreaterThanOrEqual(4);
+    expect(await redis.get(runKeys(run).status)).toBe('done');
+    expect(await redis.exists(runKeys(run).stream)).toBe(0);
+  }, 300_000);
+
+  it('refuses an actor of another code version, or for another game, with one clear line', async () => {
+    const run = uniqueRun();
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const learner = train(config('redis-refuse', 100_000), { progress: false, log: (l) => lines.push(l), signal: stop.signal, experience: redisExperience({ url: REDIS, run }) });
+    try {
+      await waitFor(() => lines.some((l) => l.startsWith(`run "${run}"`)), 60_000, 'the learner to publish its run');
+      const other = actor(run, { GAME_GYM_CODE_VERSION: '0.0.0+other' });
+      const game = actor(run, {}, ['--game', 'Yahtzee']);
+      expect(await other.exited).toBe(1);
+      expect(other.output().trim().split('\n').at(-1)).toMatch(new RegExp(`^game-gym actor: refused: run "${run}" is trained by code version \\S+, this actor runs 0\\.0\\.0\\+other: run the same version of game-server-gym on every machine$`));
+      expect(await game.exited).toBe(1);
+      expect(game.output().trim().split('\n').at(-1)).toBe(`game-gym actor: refused: run "${run}" trains TicTacToe, this actor was started for Yahtzee`);
+    } finally {
+      stop.abort();
+      await learner;
+    }
+  }, 120_000);
+});
