@@ -15,6 +15,11 @@ let inFlight = 0;
 let credit: (() => void) | undefined;
 const stop = new AbortController();
 
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 function send(message: TrainActorReply): void {
   process.send?.(message);
 }
@@ -35,7 +40,7 @@ async function play(): Promise<void> {
     },
     signal: stop.signal,
   });
-  send({ type: 'stopped', transitions });
+  send({ type: 'stopped', transitions, cpuSeconds: cpuSeconds() });
 }
 
 // An actor whose parent is gone (killed, crashed) has no one to report to.

@@ -27,7 +27,7 @@ export type TrainActorRequest =
 export type TrainActorReply =
   | { type: 'ready' }
   | { type: 'experience'; data: Uint8Array; transitions: number }
-  | { type: 'stopped'; transitions: number }
+  | { type: 'stopped'; transitions: number; cpuSeconds: number }
   | { type: 'error'; code: string; message: string };
 
 const CHILD = siblingEntry('train-actor-child', import.meta.url);
@@ -73,6 +73,8 @@ export function actorExperience(options: TrainActorOptions): ExperienceSourceFac
     checkActorConfig(config);
     const agent = actingCopy(learner);
     const meter = new LagMeter();
+    // CPU seconds the actors used, as they report it when they stop.
+    let actorCpu = 0;
     const pool = Array.from({ length: actors }, (_, i) => new Actor<TrainActorRequest, TrainActorReply>(i, CHILD));
     const closeAll = (): Promise<unknown> => Promise.all(pool.map((a) => a.close()));
     try {
@@ -97,6 +99,7 @@ export function actorExperience(options: TrainActorOptions): ExperienceSourceFac
                 inbox.push({ actor, data: reply.data, transitions: reply.transitions });
                 wakeUp();
               }
+              if (reply.type === 'stopped') actorCpu += reply.cpuSeconds;
               return reply.type === 'stopped';
             })
             .catch((error: unknown) => {
@@ -134,7 +137,7 @@ export function actorExperience(options: TrainActorOptions): ExperienceSourceFac
         }
         if (failure !== undefined) throw failure;
       },
-      stats: () => meter.stats(),
+      stats: () => ({ ...meter.stats(), ...(actorCpu ? { actorCpuSeconds: Math.round(actorCpu * 100) / 100 } : {}) }),
       close: async () => {
         await closeAll();
       },
