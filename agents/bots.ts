@@ -3,7 +3,7 @@ import path from 'node:path';
 import '../src/games/builtins.ts';
 import { allBotNames, gameWithBot, isBot, makeBot } from '../src/games/registry.ts';
 import type { Policy } from '../src/env/policy.ts';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
 import type { LearnStats, Learner, TransitionBatch } from './agent.ts';
 // Registers the optimal Yahtzee bot with the game registry.
 import './yahtzee/optimal.ts';

@@ -19,7 +19,8 @@ export { TRAIN_DEFAULTS, resolveTrainConfig, train } from './training/trainer.ts
 export type { TrainConfig, TrainHooks, TrainOpponent, TrainResult } from './training/trainer.ts';
 export { evaluatePolicy } from './training/evaluate.ts';
 export type { EvaluateOptions, EvaluationResult, ResultCounts } from './training/evaluate.ts';
-export { TOURNAMENT_DEFAULTS, resolveTournamentConfig, runTournament, tournamentMarkdown, writeTournament } from './tournament/tournament.ts';
+export { TOURNAMENT_DEFAULTS, resolveTournamentConfig, runTournament } from './tournament/tournament.ts';
+export { tournamentMarkdown, writeTournament } from './tournament/report.ts';
 export type { AgentInfo, PairResult, ScoreResult, TournamentConfig, TournamentHooks, TournamentResult } from './tournament/tournament.ts';
 export { COLLECT_DEFAULTS, collect, resolveCollectConfig, summaryLine } from './collect/collect.ts';
 export type { CollectConfig, CollectHooks, CollectResult } from './collect/collect.ts';

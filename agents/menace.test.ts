@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeEnv } from '../src/env/env.ts';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
 import { GameFramework } from '../src/server/framework.ts';
-import { SeededRng } from '../src/server/rng.ts';
+import { SeededRng } from '../src/core/rng.ts';
 import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
 import type { Learner, LearnerSpec, TransitionBatch } from './agent.ts';
-import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from './test-support.ts';
+import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from './testing/learners.ts';
 import { MENACE_DEFAULTS, MenaceAgent, resolveMenaceConfig } from './menace.ts';
 
 const SPEC: LearnerSpec = { observationSize: 27, actionCount: 9, numEnvs: 4, seed: 1 };

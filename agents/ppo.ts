@@ -41,8 +41,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
-import { SeededRng } from '../src/server/rng.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
+import { SeededRng } from '../src/core/rng.ts';
 import { initBackend } from '../src/tf/backend.ts';
 import { loadModel, saveModel } from '../src/tf/io.ts';
 import type { Learner, LearnerSpec, LearnStats, TransitionBatch } from './agent.ts';

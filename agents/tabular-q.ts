@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomLegal } from '../src/env/bots.ts';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
-import { SeededRng } from '../src/server/rng.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
+import { SeededRng } from '../src/core/rng.ts';
 import type { LearnStats, Learner, LearnerSpec, TransitionBatch } from './agent.ts';
 
 /**

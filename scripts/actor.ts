@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runActor } from '../agents/distributed/redis-training.ts';
-import { GameGymError } from '../src/protocol/errors.ts';
+import { GameGymError } from '../src/core/errors.ts';
 
 interface ActorArgs {
   queue: string | undefined;

@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { machineInfo, markdownTable, runProtocolBench, type BenchTransport } from '../src/bench/bench.ts';
-import { runEnvBench } from '../src/bench/env-bench.ts';
-import { measureTcpCeiling } from '../src/bench/tcp-ceiling.ts';
-import { writeBenchRecord } from '../src/bench/results.ts';
+import { machineInfo, markdownTable, runProtocolBench, type BenchTransport } from '../agents/bench/bench.ts';
+import { runEnvBench } from '../agents/bench/env-bench.ts';
+import { measureTcpCeiling } from '../agents/bench/tcp-ceiling.ts';
+import { writeBenchRecord } from '../agents/bench/results.ts';
 import { measureTrainingThroughput } from '../agents/training/throughput.ts';
 import { AGENT_NAMES } from '../agents/training/registry.ts';
 import { measureCollection } from '../agents/collect/collect.ts';

@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { GameGymError } from '../src/protocol/errors.ts';
+import { GameGymError } from '../src/core/errors.ts';
 import { loadPlugins } from '../src/games/plugins.ts';
 import { benchCommand } from './bench.ts';
 import { collectCommand } from './collect.ts';

@@ -2,7 +2,7 @@ import { closeRecordings } from '../src/client/recording.ts';
 import type { CommandModule } from 'yargs';
 import { COLLECT_DEFAULTS, COLLECT_FORMATS, splitList, type CollectConfig } from '../agents/collect/config.ts';
 import { collect } from '../agents/collect/collect.ts';
-import { GameGymError } from '../src/protocol/errors.ts';
+import { GameGymError } from '../src/core/errors.ts';
 import { distributedRunner } from '../agents/distributed/options.ts';
 
 interface CollectArgs {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
 
 /**
  * Reads a `--config` file: JSON, or YAML for `.yaml`/`.yml`. Keys set to null

@@ -1,7 +1,8 @@
 import { closeRecordings } from '../src/client/recording.ts';
 import type { CommandModule } from 'yargs';
 import { evaluateRunner } from '../agents/distributed/evaluate.ts';
-import { TOURNAMENT_DEFAULTS, runTournament, tournamentMarkdown, writeTournament } from '../agents/tournament/tournament.ts';
+import { tournamentMarkdown, writeTournament } from '../agents/tournament/report.ts';
+import { TOURNAMENT_DEFAULTS, runTournament } from '../agents/tournament/tournament.ts';
 
 interface EvaluateArgs {
   game: string;

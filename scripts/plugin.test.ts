@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnv } from '../src/env/env.ts';
 import { closeRecordings } from '../src/client/recording.ts';
 import { loadPlugin } from '../src/games/plugins.ts';
-import { SeededRng } from '../src/server/rng.ts';
+import { SeededRng } from '../src/core/rng.ts';
 import { randomLegal } from '../src/env/bots.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

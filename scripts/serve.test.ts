@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { send, waitFor } from '../src/server/test-support.ts';
+import { waitFor } from '../src/testing/wait.ts';
+import { send } from '../src/testing/server.ts';
 
 const CLI = fileURLToPath(new URL('./game-gym.js', import.meta.url));
 const running: ChildProcess[] = [];

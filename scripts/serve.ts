@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { embeddedGames } from '../src/games/registry.ts';
-import { GameServer, type ServerEvent } from '../src/server/index.ts';
+import type { ServerEvent } from '../src/server/framework.ts';
+import { GameServer } from '../src/server/server.ts';
 
 interface ServeArgs {
   host: string;

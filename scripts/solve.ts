@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { SOLVED_GAME, defaultCacheDir, loadOrSolve } from '../agents/yahtzee/table.ts';
 import { findGame } from '../src/games/registry.ts';
-import { GameGymError, InvalidOptionError } from '../src/protocol/errors.ts';
-import { ProgressBar } from '../src/progress.ts';
+import { GameGymError, InvalidOptionError } from '../src/core/errors.ts';
+import { ProgressBar } from '../src/core/progress.ts';
 
 interface SolveArgs {
   game: string | undefined;

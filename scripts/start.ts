@@ -7,7 +7,7 @@ import { loadLearner } from '../agents/training/registry.ts';
 import { evaluationTable } from '../agents/training/report.ts';
 import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
 import type { OpponentSpec } from '../src/env/opponents.ts';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
 import { readConfigFile } from './config-file.ts';
 import { trainConfigFromArgs } from './train.ts';
 

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { TRAIN_DEFAULTS, train, type TrainConfig } from '../agents/training/trainer.ts';
 import { AGENT_NAMES } from '../agents/training/registry.ts';
-import { InvalidOptionError } from '../src/protocol/errors.ts';
+import { InvalidOptionError } from '../src/core/errors.ts';
 import { readConfigFile } from './config-file.ts';
 import { distributedExperience } from '../agents/distributed/options.ts';
 

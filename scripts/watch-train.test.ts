@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../agents/training/trainer.ts';
 import { GameServer } from '../src/server/server.ts';
-import { watchSession } from './watch.ts';
+import { watchSession } from '../src/client/watch.ts';
 
 describe('watching a training run', () => {
   let out: string;

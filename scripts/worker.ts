@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { DEFAULT_QUEUE_NAME, runWorker } from '../agents/distributed/queue.ts';
-import { GameGymError } from '../src/protocol/errors.ts';
+import { GameGymError } from '../src/core/errors.ts';
 
 interface WorkerArgs {
   queue: string | undefined;

@@ -1,7 +1,10 @@
 // The public API of `game-server-gym`: an explicit list, so helpers the modules share among themselves stay internal.
-export { AbortError, ClientStateError, ConnectionRefusedError, ConnectionResetError, GameGymError, GameServerError, IllegalMoveError, InvalidOptionError, ProtocolError, RequestTooLargeError, ServerLostError, SessionLostError, TimeoutError, TlsError } from './protocol/errors.ts';
+export { AbortError, ClientStateError, ConnectionRefusedError, ConnectionResetError, GameGymError, GameServerError, IllegalMoveError, InvalidOptionError, ProtocolError, RequestTooLargeError, ServerLostError, SessionLostError, TimeoutError, TlsError } from './core/errors.ts';
 export { EOT, REQUEST_DEPTH_MAX, REQUEST_SIZE_MAX, decodeResponse, encodeRequest } from './protocol/framing.ts';
 export { parseGameState, parseJoinData, parseObserveData, parseResponse, unwrapResponse } from './protocol/messages.ts';
+export { parseRecording } from './protocol/recording.ts';
+export type { RecordedExchange } from './protocol/recording.ts';
+export type { HandleContext, RequestHandler } from './protocol/handler.ts';
 export type { ErrorResponse, GameState, IllegalMoveResponse, JoinData, JoinRequest, Json, JsonObject, MoveRequest, ObserveData, ObserveRequest, OkResponse, Request, RequestType, Response, RestartRequest, StateRequest } from './protocol/messages.ts';
 
 export { GameClient } from './client/client.ts';
@@ -10,8 +13,10 @@ export { InProcessTransport } from './client/in-process.ts';
 export { TcpTransport } from './client/tcp.ts';
 export type { ClientTlsOptions, TcpTransportOptions } from './client/tcp.ts';
 export type { RequestOptions, Transport } from './client/transport.ts';
-export { RecordingTransport, RecordingWriter, parseRecording } from './client/recording.ts';
-export type { ClientConnectionOptions, RecordedExchange, RecordingWriterOptions } from './client/recording.ts';
+export { watchSession } from './client/watch.ts';
+export type { WatchOptions, WatchResult } from './client/watch.ts';
+export { RecordingTransport, RecordingWriter } from './client/recording.ts';
+export type { ClientConnectionOptions, RecordingWriterOptions } from './client/recording.ts';
 
 export { GameServer } from './server/server.ts';
 export type { GameServerOptions } from './server/server.ts';
@@ -19,7 +24,7 @@ export { GameFramework } from './server/framework.ts';
 export type { FrameworkOptions, ServerEvent } from './server/framework.ts';
 export { ReplayServer, startReplayServer } from './server/replay.ts';
 export type { ReplayOptions, ReplayStats, StartReplayOptions } from './server/replay.ts';
-export { SeededRng, randomSeed } from './server/rng.ts';
+export { SeededRng, randomSeed } from './core/rng.ts';
 export { GameRegistry, defaultGames } from './server/games/registry.ts';
 export type { Game, GameDefinition, Rng } from './server/games/game.ts';
 export { Chat, ChatGame } from './server/games/chat.ts';

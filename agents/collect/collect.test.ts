@@ -228,7 +228,7 @@ describe('collect', () => {
       expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
       probs.forEach((p, a) => (mask[a] ? expect(p).toBeGreaterThanOrEqual(0) : expect(p).toBe(0)));
     }
-  }, 60_000);
+  }, 120_000);
 
   it('refuses an existing collection without --resume, a different config, unknown policies and damaged shards', async () => {
     const out = path.join(root, 'refuse');
@@ -293,10 +293,10 @@ describe('collect', () => {
 
   it('survives kill -9 of a real collection process: --resume completes it without duplicated or missing episodes', async () => {
     const out = path.join(root, 'killed');
-    const entry = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const cli = fileURLToPath(new URL('../../scripts/game-gym.js', import.meta.url));
     const flags = ['collect', '--episodes', '1000', '--shard-episodes', '100', '--sessions', '8', '--policies', 'random,minimax', '--out', out, '--no-progress'];
     const run = (extra: string[]): { exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>; kill: () => void } => {
-      const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx/esm'), entry, ...flags, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [cli, ...flags, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -342,7 +342,7 @@ describe('collect', () => {
     // The shards written before the kill were kept as they were.
     expect(manifest.shards.slice(0, partial.shards.length)).toEqual(partial.shards);
     expect((await readdir(out)).filter((f) => !f.startsWith('shard-') && f !== 'manifest.json')).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('measures collection throughput', async () => {
     const row = await measureCollection({ sessions: 8, seconds: 1, shardEpisodes: 100 });

@@ -40,10 +40,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeSelfPlayEnvs, type GameEnv, type StepInfo } from '../../src/env/env.ts';
 import { embeddedGames } from '../../src/games/registry.ts';
-import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
+import { GameGymError, InvalidOptionError } from '../../src/core/errors.ts';
 import { startChildServer } from '../../src/server/child.ts';
 import { GameFramework } from '../../src/server/framework.ts';
-import { ProgressBar, compact } from '../../src/progress.ts';
+import { ProgressBar, compact } from '../../src/core/progress.ts';
 import { COLLECT_DEFAULTS, DATA_KEYS, configDifferences, resolveCollectConfig, splitList, type CollectConfig } from './config.ts';
 import { PolicyError, PolicySet, policyIdentity, resolvePolicy, type Decider, type ResolvedPolicy } from './policies.ts';
 import {
@@ -61,6 +61,7 @@ import {
   type ShardEntry,
   type StepRow,
 } from './shards.ts';
+import { sleep } from '../../src/core/sleep.ts';
 
 export { COLLECT_DEFAULTS, resolveCollectConfig, type CollectConfig } from './config.ts';
 
@@ -125,17 +126,6 @@ const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
 /** Errors after which an episode is played again in a new session. */
 const TRANSIENT = ['E_CONN_REFUSED', 'E_CONN_RESET', 'E_TIMEOUT', 'E_SESSION_LOST', 'E_PROTOCOL'];
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 const TOOL = 'game-server-gym collect';
 
 /** Seeds of the collection, for the manifest: how every random choice derives from `seed`. */

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Policy } from '../../src/env/policy.ts';
-import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
+import { GameGymError, InvalidOptionError } from '../../src/core/errors.ts';
 import type { BackendName } from '../../src/tf/backend.ts';
 import type { Learner } from '../agent.ts';
 import { botPolicy } from '../../src/env/opponents.ts';

@@ -9,9 +9,9 @@ import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
 import { episodeEnd, makeTrainingEnvs, type EpisodeEnd, type TrainConfig } from '../training/trainer.ts';
 import { createLearner } from '../training/registry.ts';
 import { embeddedGames } from '../../src/games/registry.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
-import { AbortError } from '../../src/protocol/errors.ts';
+import { AbortError } from '../../src/core/errors.ts';
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import { packExperience } from './experience.ts';
 

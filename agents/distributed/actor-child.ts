@@ -2,7 +2,7 @@
 import { ShardPlayer } from '../collect/collect.ts';
 import type { CollectConfig } from '../collect/config.ts';
 import type { ResolvedPolicy } from '../collect/policies.ts';
-import { GameGymError } from '../../src/protocol/errors.ts';
+import { GameGymError } from '../../src/core/errors.ts';
 import type { ActorReply, ActorRequest } from './actors.ts';
 
 const PROGRESS_EVERY_MS = 100;

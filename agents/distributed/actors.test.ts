@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../collect/collect.ts';
 import { actorShardRunner, checkActors } from './actors.ts';
-import { collectionIds, spawnCli } from './test-support.ts';
+import { collectionIds, spawnCli } from '../testing/distributed.ts';
 
 let root: string;
 beforeAll(async () => {

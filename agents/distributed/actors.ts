@@ -12,7 +12,7 @@ import type { ShardRunner, ShardRunnerHooks } from '../collect/collect.ts';
 import type { CollectConfig } from '../collect/config.ts';
 import type { ResolvedPolicy } from '../collect/policies.ts';
 import type { ShardEntry } from '../collect/shards.ts';
-import { GameGymError, InvalidOptionError } from '../../src/protocol/errors.ts';
+import { GameGymError, InvalidOptionError } from '../../src/core/errors.ts';
 import { loaderArgs, siblingEntry } from '../../src/server/child.ts';
 import { ActorError } from './errors.ts';
 

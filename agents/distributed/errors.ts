@@ -1,4 +1,4 @@
-import { GameGymError } from '../../src/protocol/errors.ts';
+import { GameGymError } from '../../src/core/errors.ts';
 
 /** An actor process of `--actors N` failed or exited before its work was done. */
 export class ActorError extends GameGymError {

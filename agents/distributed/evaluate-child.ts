@@ -1,6 +1,6 @@
 // An actor process of `evaluate --actors N` (see evaluate.ts): loads the tournament's agents and plays the units its parent sends.
 import { openTournament, playUnit, type OpenTournament, type TournamentConfig } from '../tournament/tournament.ts';
-import { GameGymError } from '../../src/protocol/errors.ts';
+import { GameGymError } from '../../src/core/errors.ts';
 import type { EvaluateActorReply, EvaluateActorRequest } from './evaluate.ts';
 
 let opened: OpenTournament | undefined;

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTournament, type TournamentResult } from '../tournament/tournament.ts';
 import { actorUnitRunner, queueUnitRunner } from './evaluate.ts';
-import { removeQueue, spawnCli, waitFor, type Cli } from './test-support.ts';
+import { removeQueue, spawnCli, type Cli } from '../testing/distributed.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 // The machine's Redis (CI starts it, see .ci/run); the test uses a queue of its own and removes it.
 const REDIS = 'redis://127.0.0.1:6379';
@@ -54,7 +55,7 @@ describe('evaluate --actors and --queue', () => {
     const queued = await runTournament(config, { progress: false, log: (l) => lines.push(l), runner: queueUnitRunner(REDIS, name, 60_000) });
     expect(table(queued)).toEqual(table(await reference()));
     expect(lines.join('\n')).toContain(`start workers with: game-gym worker --queue ${REDIS} --queue-name ${name}`);
-    await waitFor(() => /job evaluate-\w+-unit-\d+: unit/.test(worker.output()), 5_000, 'the worker to log its jobs');
+    await waitFor(() => /job evaluate-\w+-unit-\d+: unit/.test(worker.output()), 'the worker to log its jobs', 5_000, 50);
   }, 120_000);
 
   it('refuses --record with --actors, in one line', async () => {

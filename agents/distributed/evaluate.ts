@@ -9,11 +9,12 @@ import { createHash } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import { resolvePolicy, policyIdentity } from '../collect/policies.ts';
 import { openTournament, playUnit, type MatchUnit, type OpenTournament, type TournamentConfig, type UnitResult, type UnitRunner, type UnitRunnerFactory } from '../tournament/tournament.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { siblingEntry } from '../../src/server/child.ts';
 import { Actor, checkActors } from './actors.ts';
 import { QueueError, WorkerRefusedError } from './errors.ts';
-import { DEFAULT_QUEUE_NAME, checkQueueName, codeVersion, redisConnection, sleep, within } from './queue.ts';
+import { DEFAULT_QUEUE_NAME, checkQueueName, codeVersion, redisConnection, within } from './queue.ts';
+import { sleep } from '../../src/core/sleep.ts';
 
 /** What the parent sends an evaluate actor. */
 export type EvaluateActorRequest = { type: 'open'; config: TournamentConfig } | { type: 'unit'; unit: MatchUnit } | { type: 'close' };

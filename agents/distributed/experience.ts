@@ -7,7 +7,7 @@
  */
 import type { TransitionBatch } from '../agent.ts';
 import type { EpisodeEnd } from '../training/trainer.ts';
-import { GameGymError } from '../../src/protocol/errors.ts';
+import { GameGymError } from '../../src/core/errors.ts';
 
 const MAGIC = 0x31584747; // "GGX1"
 const HEADER = 7 * 4;

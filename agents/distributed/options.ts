@@ -1,5 +1,5 @@
 import type { CollectHooks } from '../collect/collect.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { actorShardRunner, checkActors } from './actors.ts';
 import { queueShardRunner } from './queue.ts';
 import type { ExperienceSourceFactory } from '../training/trainer.ts';

@@ -6,10 +6,11 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../collect/collect.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { QueueError } from './errors.ts';
 import { queueShardRunner, redisConnection } from './queue.ts';
-import { collectionIds, freePort, removeQueue, spawnCli, startRedis, waitFor, type Cli } from './test-support.ts';
+import { waitFor } from '../../src/testing/wait.ts';
+import { collectionIds, freePort, removeQueue, spawnCli, startRedis, type Cli } from '../testing/distributed.ts';
 
 // The machine's Redis (CI starts it, see .ci/run); every test uses a queue of its own and removes it.
 const REDIS = 'redis://127.0.0.1:6379';
@@ -49,7 +50,7 @@ describe('collect --queue and game-gym worker (real Redis)', () => {
     const first = worker(REDIS, name);
     const run = collect(config(out), { ...quiet, runner: queueShardRunner({ url: REDIS, name }) });
     // Kill the first worker once it has a job and has played some of it.
-    await waitFor(() => /job (\S+): shard/.test(first.output()), 30_000, 'the first worker to take a job');
+    await waitFor(() => /job (\S+): shard/.test(first.output()), 'the first worker to take a job', 30_000, 50);
     await new Promise((r) => setTimeout(r, 300));
     // The job it is playing now: the last one it took (an earlier one may be done already).
     const killedJob = [...first.output().matchAll(/job (\S+): shard/g)].at(-1)?.[1] as string;
@@ -101,7 +102,7 @@ describe('collect --queue and game-gym worker (real Redis)', () => {
       const lines: string[] = [];
       const w = worker(url, name);
       const run = collect(config(out), { log: (l) => lines.push(l), progress: false, runner: queueShardRunner({ url, name, waitMs: 20_000 }) });
-      await waitFor(() => /job \S+: shard/.test(w.output()), 30_000, 'the worker to take a job');
+      await waitFor(() => /job \S+: shard/.test(w.output()), 'the worker to take a job', 30_000, 50);
       // The restarted Redis keeps nothing (no persistence): the submitter submits the lost jobs again.
       await restart();
       expect((await run).complete).toBe(true);

@@ -24,10 +24,11 @@ import { ShardPlayer, type ShardRunner, type ShardRunnerHooks } from '../collect
 import type { CollectConfig } from '../collect/config.ts';
 import { policyIdentity, resolvePolicy, type ResolvedPolicy } from '../collect/policies.ts';
 import { readShard, sha256File, type ShardEntry } from '../collect/shards.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { QueueError, WorkerRefusedError } from './errors.ts';
 import { EVALUATE_JOB, EvaluateJobs, type EvaluateUnitJob } from './evaluate.ts';
 import type { UnitResult } from '../tournament/tournament.ts';
+import { sleep } from '../../src/core/sleep.ts';
 
 /** The default queue name (`--queue-name`). */
 export const DEFAULT_QUEUE_NAME = 'game-gym';
@@ -106,19 +107,6 @@ export function collectionRunId(config: CollectConfig, identities: string[]): st
 }
 
 const jobId = (run: string, shard: number): string => `collect-${run}-shard-${shard}`;
-
-/** Waits `ms` (less if the signal fires). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** `work`, or a QueueError "Redis did not answer" after `ms`. */
 export function within<T>(work: Promise<T>, ms: number, pending: string): Promise<T> {

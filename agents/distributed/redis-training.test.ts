@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../training/trainer.ts';
 import { redisExperience, runKeys } from './redis-training.ts';
-import { spawnCli, waitFor, type Cli } from './test-support.ts';
+import { spawnCli, type Cli } from '../testing/distributed.ts';
+import { waitFor } from '../../src/testing/wait.ts';
 
 // The machine's Redis (CI starts it, see .ci/run); every test uses runs of its own and removes their keys.
 const REDIS = 'redis://127.0.0.1:6379';
@@ -48,14 +49,14 @@ describe('train --queue and game-gym actor (real Redis)', () => {
     const stop = new AbortController();
     const first = actor(run);
     const learner = train(config('redis-run', 100_000), { progress: false, log, signal: stop.signal, experience: redisExperience({ url: REDIS, run, publishMs: 100 }) });
-    await waitFor(() => lines.some((l) => /^actor 1 joined/.test(l)), 90_000, 'the first actor to join');
-    await waitFor(() => lastStep(lines) >= 500, 90_000, 'the learner to learn from it');
+    await waitFor(() => lines.some((l) => /^actor 1 joined/.test(l)), 'the first actor to join', 90_000, 50);
+    await waitFor(() => lastStep(lines) >= 500, 'the learner to learn from it', 90_000, 50);
     first.child.kill('SIGKILL');
     await first.exited;
     const second = actor(run);
-    await waitFor(() => lines.some((l) => /^actor 2 joined/.test(l)), 90_000, 'the replacement actor to join');
+    await waitFor(() => lines.some((l) => /^actor 2 joined/.test(l)), 'the replacement actor to join', 90_000, 50);
     const before = lastStep(lines);
-    await waitFor(() => lastStep(lines) >= before + 500, 90_000, 'the learner to go on with the replacement');
+    await waitFor(() => lastStep(lines) >= before + 500, 'the learner to go on with the replacement', 90_000, 50);
     // The learner stops (Ctrl-C) with a checkpoint; the actor waits for it.
     stop.abort();
     const stopped = await learner;
@@ -79,7 +80,7 @@ describe('train --queue and game-gym actor (real Redis)', () => {
     const lines: string[] = [];
     const learner = train(config('redis-refuse', 100_000), { progress: false, log: (l) => lines.push(l), signal: stop.signal, experience: redisExperience({ url: REDIS, run }) });
     try {
-      await waitFor(() => lines.some((l) => l.startsWith(`run "${run}"`)), 60_000, 'the learner to publish its run');
+      await waitFor(() => lines.some((l) => l.startsWith(`run "${run}"`)), 'the learner to publish its run', 60_000, 50);
       const other = actor(run, { GAME_GYM_CODE_VERSION: '0.0.0+other' });
       const game = actor(run, {}, ['--game', 'Yahtzee']);
       expect(await other.exited).toBe(1);

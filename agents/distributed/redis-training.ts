@@ -21,12 +21,13 @@ import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { LearnerSpec } from '../agent.ts';
 import type { ExperienceSource, ExperienceSourceFactory, TrainConfig } from '../training/trainer.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { initBackend } from '../../src/tf/backend.ts';
 import { actLoop, actingCopy, checkActorConfig, type PublishedWeights } from './acting.ts';
 import { QueueError, WorkerRefusedError } from './errors.ts';
 import { packWeights, unpackExperience, unpackWeights } from './experience.ts';
-import { codeVersion, redisConnection, sleep, within } from './queue.ts';
+import { codeVersion, redisConnection, within } from './queue.ts';
+import { sleep } from '../../src/core/sleep.ts';
 import { LagMeter } from './train-actors.ts';
 
 /** Stream entries the actors may run ahead of the learner before they wait. */

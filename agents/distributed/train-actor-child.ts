@@ -1,7 +1,7 @@
 // An actor process of `train --actors N` (see train-actors.ts): plays with the newest weights its parent sent and sends back packed transitions.
 import type { LearnerSpec } from '../agent.ts';
 import type { TrainConfig } from '../training/trainer.ts';
-import { GameGymError } from '../../src/protocol/errors.ts';
+import { GameGymError } from '../../src/core/errors.ts';
 import { initBackend } from '../../src/tf/backend.ts';
 import { actLoop, type PublishedWeights } from './acting.ts';
 import type { TrainActorReply, TrainActorRequest } from './train-actors.ts';

@@ -8,7 +8,7 @@ import { createLearner } from '../training/registry.ts';
 import { train } from '../training/trainer.ts';
 import { packExperience, unpackExperience } from './experience.ts';
 import { actorExperience } from './train-actors.ts';
-import { spawnCli } from './test-support.ts';
+import { spawnCli } from '../testing/distributed.ts';
 
 let root: string;
 beforeAll(async () => {

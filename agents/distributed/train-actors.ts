@@ -8,7 +8,7 @@
  */
 import type { ExperienceSource, ExperienceSourceFactory, TrainConfig } from '../training/trainer.ts';
 import type { LearnerSpec } from '../agent.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { siblingEntry } from '../../src/server/child.ts';
 import { actingCopy, checkActorConfig, type PublishedWeights } from './acting.ts';
 import { Actor, checkActors } from './actors.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import { botPolicy } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { allBotNames, botNames, gameWithBot } from '../../src/games/registry.ts';
 import { BOT_AGENT_KIND, BotAgent, checkpointKind, isBotName, type BotName } from '../bots.ts';
 import type { Learner } from '../agent.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../../src/server/rng.ts';
+import { SeededRng } from '../../src/core/rng.ts';
 import { ELO_PER_NAT, MEAN_ELO, expectedScore, fitElo, tallyGames, type GameRecord } from './elo.ts';
 
 /** Games between agents of known Elo: each pair plays `perPair` games, a draw with probability `drawRate`, else a win drawn so that the expected score matches. */

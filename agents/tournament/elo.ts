@@ -1,5 +1,5 @@
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
-import { SeededRng } from '../../src/server/rng.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { SeededRng } from '../../src/core/rng.ts';
 
 /**
  * Elo ratings fitted to a whole set of games at once: the maximum-likelihood

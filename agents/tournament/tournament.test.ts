@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import yargs from 'yargs';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { evaluateCommand } from '../../scripts/evaluate.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GameServer } from '../../src/server/server.ts';
 import { botAgent } from '../bots.ts';
 import { wilson } from '../training/stats.ts';
 import { createLearner } from '../training/registry.ts';
-import { chunks, poolScores, resolveTournamentConfig, runTournament, tournamentMarkdown, writeTournament, type PairResult, type TournamentResult } from './tournament.ts';
+import { tournamentMarkdown, writeTournament } from './report.ts';
+import { chunks, poolScores, resolveTournamentConfig, runTournament, type PairResult, type TournamentResult } from './tournament.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -220,30 +218,4 @@ describe('agents and options', () => {
     expect(pooled.mean).toBeCloseTo(all.mean, 12);
     expect(pooled.high).toBeCloseTo(all.high, 12);
   });
-});
-
-describe('game-gym evaluate', () => {
-  it('prints the config, the tables and where the files went', async () => {
-    const out = path.join(await tempDir(), 'results');
-    const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-    try {
-      await yargs()
-        .command(evaluateCommand)
-        .strict()
-        .parseAsync(['evaluate', '--agents', 'minimax,random', '--games', '20', '--out', out, '--no-progress', '--bootstrap', '50', '--seed', '3']);
-    } finally {
-      spy.mockRestore();
-    }
-    const text = lines.join('\n');
-    expect(text).toMatch(/^evaluate \{"game":"TicTacToe","agents":\["minimax","random"\],"games":20,/);
-    expect(text).toMatch(/\| minimax \| random \| 20 \|/);
-    const written = [...text.matchAll(/wrote (\S+)/g)].map((m) => m[1] as string);
-    expect(written).toHaveLength(2);
-    for (const f of written) expect(existsSync(f)).toBe(true);
-    expect(written[0]).toMatch(/results\/evaluate__TicTacToe__.*\.json$/);
-    const json = JSON.parse(await readFile(written[0] as string, 'utf8')) as TournamentResult;
-    expect(json.command).toMatch(/^game-gym /);
-    expect(json.config.seed).toBe(3);
-  }, 30_000);
 });

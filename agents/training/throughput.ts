@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { BenchTransport } from '../../src/bench/bench.ts';
+import type { BenchTransport } from '../bench/bench.ts';
 import { startChildServer } from '../../src/server/child.ts';
 import type { AgentName } from './registry.ts';
 import { train } from './trainer.ts';

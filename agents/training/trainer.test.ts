@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { resolveTrainConfig, train } from './trainer.ts';
 
 const quiet = { log: () => {}, progress: false };

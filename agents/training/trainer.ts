@@ -9,10 +9,10 @@ import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
 import { DEFAULT_GAME } from '../../src/games/builtins.ts';
 import { botNames, embeddedGames, findGame, isBot } from '../../src/games/registry.ts';
-import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '../../src/protocol/errors.ts';
+import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '../../src/core/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
-import { ProgressBar, compact } from '../../src/progress.ts';
+import { ProgressBar, compact } from '../../src/core/progress.ts';
 import { initBackend, describeBackend, type BackendName } from '../../src/tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
 import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
@@ -20,6 +20,7 @@ import { batchCalls } from './batching.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
 import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
 import { AGENT_NAMES, createLearner, loadLearner, type AgentName } from './registry.ts';
+import { sleep } from '../../src/core/sleep.ts';
 
 /** Who the learner plays against while training: a bot of the game (`name` or `name:option`), a mix, itself, or past snapshots. */
 export type TrainOpponent = string;
@@ -433,7 +434,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         vector.send([0], [id]); // the env failed, so this starts its reset; the action is ignored
       }
       if (retryAt.size === config.envs) {
-        await sleepUntil(Math.min(...retryAt.values()), hooks.signal);
+        await sleep(Math.min(...retryAt.values()) - performance.now(), hooks.signal);
         continue;
       }
       let batch;
@@ -529,18 +530,6 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const result: TrainResult = { runDir, envSteps: state.envSteps, episodes: state.episodes, seconds: round(seconds()), backend: backend.name, finalEval, best };
   agent.dispose();
   return result;
-}
-
-function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, at - performance.now()));
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */

@@ -2,7 +2,7 @@ import { constants, existsSync } from 'node:fs';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidOptionError } from '../../src/protocol/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 import { solve, stateIndex, STATES, type Solution } from './solver.ts';
 
 /** The game this solver solves (the one `game-gym solve` knows). */

@@ -12,12 +12,14 @@ import {
   RequestTooLargeError,
   SessionLostError,
   TimeoutError,
-} from '../protocol/errors.ts';
+} from '../core/errors.ts';
 import { encodeRequest } from '../protocol/framing.ts';
 import type { GameState, Request } from '../protocol/messages.ts';
 import { GameServer } from '../server/server.ts';
 import { GameClient, type GameClientOptions } from './client.ts';
-import { finalTicTacToeProblem, playTicTacToeSeries, randomCells, sleep, waitFor } from './faults.ts';
+import { sleep } from '../core/sleep.ts';
+import { waitFor } from '../testing/wait.ts';
+import { finalTicTacToeProblem, playTicTacToeSeries, randomCells } from '../testing/faults.ts';
 import { TcpTransport } from './tcp.ts';
 
 let server: GameServer;

@@ -5,7 +5,7 @@ import {
   IllegalMoveError,
   InvalidOptionError,
   TimeoutError,
-} from '../protocol/errors.ts';
+} from '../core/errors.ts';
 import {
   describe,
   parseGameState,
@@ -18,7 +18,7 @@ import {
   type Request,
   type StateRequest,
 } from '../protocol/messages.ts';
-import type { GameFramework } from '../server/framework.ts';
+import type { RequestHandler } from '../protocol/handler.ts';
 import { InProcessTransport } from './in-process.ts';
 import { TcpTransport, type ClientTlsOptions } from './tcp.ts';
 import { describeRequest, type Transport } from './transport.ts';
@@ -40,7 +40,7 @@ export interface GameClientOptions {
   /** TLS: true verifies with the system store; `{ caFile }` or `{ verify: false }` otherwise. */
   tls?: ClientTlsOptions;
   /** Talk to this embedded server in process instead of over a socket. */
-  server?: GameFramework;
+  server?: RequestHandler;
   /** Any transport (overrides host, port, tls and server). */
   transport?: Transport;
   /** Limit for each request, and for the whole wait of one `state()` call. Default 120 s. */

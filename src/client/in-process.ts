@@ -1,6 +1,6 @@
-import { AbortError, TimeoutError } from '../protocol/errors.ts';
+import { AbortError, TimeoutError } from '../core/errors.ts';
 import type { Request, Response } from '../protocol/messages.ts';
-import type { GameFramework, HandleContext } from '../server/framework.ts';
+import type { HandleContext, RequestHandler } from '../protocol/handler.ts';
 import { describeRequest, type RequestOptions, type Transport } from './transport.ts';
 
 /**
@@ -9,9 +9,9 @@ import { describeRequest, type RequestOptions, type Transport } from './transpor
  */
 export class InProcessTransport implements Transport {
   readonly description = 'in-process';
-  readonly framework: GameFramework;
+  readonly framework: RequestHandler;
 
-  constructor(framework: GameFramework) {
+  constructor(framework: RequestHandler) {
     this.framework = framework;
   }
 

@@ -7,11 +7,11 @@
  * but the answer never reaches the client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GameServerError, TimeoutError } from '../protocol/errors.ts';
+import { GameServerError, TimeoutError } from '../core/errors.ts';
 import type { GameState, Response, StateRequest } from '../protocol/messages.ts';
 import { GameFramework } from '../server/framework.ts';
 import { GameClient, type GameClientOptions } from './client.ts';
-import { FaultInjectingTransport, finalTicTacToeProblem, playTicTacToeSeries, randomCells, type FaultPlan } from './faults.ts';
+import { FaultInjectingTransport, finalTicTacToeProblem, playTicTacToeSeries, randomCells, type FaultPlan } from '../testing/faults.ts';
 import { InProcessTransport } from './in-process.ts';
 
 let framework: GameFramework;

@@ -11,7 +11,7 @@ import {
   ProtocolError,
   TimeoutError,
   TlsError,
-} from '../protocol/errors.ts';
+} from '../core/errors.ts';
 import { decodeResponse, encodeRequest, REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { Request, Response } from '../protocol/messages.ts';
 import { describeRequest, type RequestOptions, type Transport } from './transport.ts';

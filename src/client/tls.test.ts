@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, ConnectionResetError, TimeoutError, TlsError } from '../protocol/errors.ts';
+import { AbortError, ConnectionResetError, TimeoutError, TlsError } from '../core/errors.ts';
 import { GameServer } from '../server/server.ts';
 import { GameClient, type GameClientOptions } from './client.ts';
-import { finalTicTacToeProblem, playTicTacToeSeries, randomCells, sleep, waitFor } from './faults.ts';
+import { sleep } from '../core/sleep.ts';
+import { waitFor } from '../testing/wait.ts';
+import { finalTicTacToeProblem, playTicTacToeSeries, randomCells } from '../testing/faults.ts';
 
 let dir: string;
 let caFile: string;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GameClient } from '../client/client.ts';
-import { InvalidOptionError } from '../protocol/errors.ts';
+import { InvalidOptionError } from '../core/errors.ts';
 import { GameFramework } from '../server/framework.ts';
-import { SeededRng } from '../server/rng.ts';
+import { SeededRng } from '../core/rng.ts';
 import { MinimaxPolicy, RandomPolicy, randomLegal, YahtzeeGreedyPolicy } from './bots.ts';
 import { makeEnv, type GameEnv, type StepInfo } from './env.ts';
 import { opponentChooser, type OpponentSpec } from './opponents.ts';

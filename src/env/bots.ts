@@ -1,5 +1,5 @@
 import { YAHTZEE_CATEGORIES } from '../server/games/yahtzee.ts';
-import { SeededRng } from '../server/rng.ts';
+import { SeededRng } from '../core/rng.ts';
 import { rerollAction, YAHTZEE_ADD, YAHTZEE_CROSS, YAHTZEE_REROLLS } from './adapters/yahtzee.ts';
 import type { Policy } from './policy.ts';
 

@@ -1,5 +1,5 @@
-import { ClientStateError, GameGymError } from '../protocol/errors.ts';
-import { SeededRng } from '../server/rng.ts';
+import { ClientStateError, GameGymError } from '../core/errors.ts';
+import { SeededRng } from '../core/rng.ts';
 import { randomLegal } from './bots.ts';
 import type { Env, StepInfo } from './env.ts';
 

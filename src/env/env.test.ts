@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GameClient } from '../client/client.ts';
-import { AbortError, ClientStateError, GameGymError, IllegalMoveError, InvalidOptionError } from '../protocol/errors.ts';
+import { AbortError, ClientStateError, GameGymError, IllegalMoveError, InvalidOptionError } from '../core/errors.ts';
 import { startChildServer, type ChildServer } from '../server/child.ts';
 import { GameFramework } from '../server/framework.ts';
 import type { Rng } from '../server/games/game.ts';
 import { GameRegistry } from '../server/games/registry.ts';
 import { YAHTZEE_CATEGORIES, YahtzeeGame } from '../server/games/yahtzee.ts';
-import { SeededRng } from '../server/rng.ts';
+import { SeededRng } from '../core/rng.ts';
 import { TicTacToeAdapter } from './adapters/tictactoe.ts';
 import { YAHTZEE_ADD, YAHTZEE_CROSS } from './adapters/yahtzee.ts';
 import { randomLegal } from './bots.ts';

@@ -13,9 +13,9 @@ import {
   ProtocolError,
   SessionLostError,
   TimeoutError,
-} from '../protocol/errors.ts';
+} from '../core/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
-import { SeededRng } from '../server/rng.ts';
+import { SeededRng } from '../core/rng.ts';
 import { adapterFactory, type Adapter, type AdapterFactory, type EpisodeOutcome } from './adapter.ts';
 import { randomLegal } from './bots.ts';
 import '../games/builtins.ts';

@@ -1,5 +1,5 @@
-import { GameGymError, IllegalMoveError, InvalidOptionError } from '../protocol/errors.ts';
-import { SeededRng } from '../server/rng.ts';
+import { GameGymError, IllegalMoveError, InvalidOptionError } from '../core/errors.ts';
+import { SeededRng } from '../core/rng.ts';
 import type { AdapterFactory } from './adapter.ts';
 import { botNames, isBot, makeBot } from '../games/registry.ts';
 import { randomLegal } from './bots.ts';

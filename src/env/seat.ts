@@ -1,5 +1,5 @@
 import { GameClient, type GameClientOptions } from '../client/client.ts';
-import { ClientStateError, IllegalMoveError } from '../protocol/errors.ts';
+import { ClientStateError, IllegalMoveError } from '../core/errors.ts';
 import type { GameState, JsonObject } from '../protocol/messages.ts';
 import type { Adapter, SeatInfo } from './adapter.ts';
 

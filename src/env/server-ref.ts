@@ -1,6 +1,6 @@
 import type { GameClientOptions } from '../client/client.ts';
 import type { ClientTlsOptions } from '../client/tcp.ts';
-import { InvalidOptionError } from '../protocol/errors.ts';
+import { InvalidOptionError } from '../core/errors.ts';
 import { GameFramework } from '../server/framework.ts';
 import { GameServer } from '../server/server.ts';
 import { embeddedGames, listGames } from '../games/registry.ts';

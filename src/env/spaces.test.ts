@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '../protocol/errors.ts';
-import { SeededRng } from '../server/rng.ts';
+import { InvalidOptionError } from '../core/errors.ts';
+import { SeededRng } from '../core/rng.ts';
 import {
   Box,
   Dict,

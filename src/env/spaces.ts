@@ -1,5 +1,5 @@
-import { InvalidOptionError } from '../protocol/errors.ts';
-import { SeededRng } from '../server/rng.ts';
+import { InvalidOptionError } from '../core/errors.ts';
+import { SeededRng } from '../core/rng.ts';
 
 /** A bound of a Box in JSON: a number, or "inf"/"-inf" for the unbounded sides (JSON has no Infinity). */
 export type BoundJson = number | 'inf' | '-inf';

@@ -6,8 +6,8 @@ import { rawAdapter } from '../env/adapters/raw.ts';
 import { simpleAdapter } from '../env/adapters/simple.ts';
 import { randomLegal, RandomPolicy } from '../env/bots.ts';
 import { Box, Discrete } from '../env/spaces.ts';
-import { GameGymError } from '../protocol/errors.ts';
-import { SeededRng } from '../server/rng.ts';
+import { GameGymError } from '../core/errors.ts';
+import { SeededRng } from '../core/rng.ts';
 import { listGames, register, registerBot, withSource } from './registry.ts';
 
 /** A plugin file failed to load: it threw, registered a bad spec or a clashing id, or registered nothing. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { make, makeEnv } from '../env/env.ts';
 import { simpleAdapter } from '../env/adapters/simple.ts';
-import { InvalidOptionError } from '../protocol/errors.ts';
+import { InvalidOptionError } from '../core/errors.ts';
 import { GameFramework } from '../server/framework.ts';
 import { TicTacToe } from '../server/games/tictactoe.ts';
 import { DEFAULT_GAME } from './builtins.ts';

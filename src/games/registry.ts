@@ -1,6 +1,6 @@
 import { registerAdapter } from '../env/adapter.ts';
 import { RandomPolicy } from '../env/bots.ts';
-import { GameGymError, InvalidOptionError } from '../protocol/errors.ts';
+import { GameGymError, InvalidOptionError } from '../core/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
 import type { GameDefinition } from '../server/games/game.ts';
 import { GameRegistry } from '../server/games/registry.ts';

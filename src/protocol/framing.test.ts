@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, RequestTooLargeError } from './errors.ts';
+import { ProtocolError, RequestTooLargeError } from '../core/errors.ts';
 import {
   decodeRequestPayload,
   decodeResponse,

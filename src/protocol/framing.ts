@@ -1,4 +1,4 @@
-import { ProtocolError, RequestTooLargeError } from './errors.ts';
+import { ProtocolError, RequestTooLargeError } from '../core/errors.ts';
 import { parseResponse, type Response } from './messages.ts';
 
 /** The 4-byte terminator after every request: `EOT\0`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GameGymError, GameServerError, IllegalMoveError, ProtocolError, SessionLostError } from './errors.ts';
+import { GameGymError, GameServerError, IllegalMoveError, ProtocolError, SessionLostError } from '../core/errors.ts';
 import { parseGameState, parseJoinData, parseObserveData, unwrapResponse, type Json, type Response } from './messages.ts';
 
 function thrown(fn: () => unknown): unknown {

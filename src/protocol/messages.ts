@@ -1,4 +1,4 @@
-import { GameServerError, IllegalMoveError, ProtocolError, SessionLostError } from './errors.ts';
+import { GameServerError, IllegalMoveError, ProtocolError, SessionLostError } from '../core/errors.ts';
 
 /** A JSON value as it crosses the wire. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -14,7 +14,9 @@ import { startChildServer, type ChildServer } from './child.ts';
 import type { Game, GameDefinition } from './games/game.ts';
 import { defaultGames } from './games/registry.ts';
 import { GameServer, type GameServerOptions } from './server.ts';
-import { send, sleep, waitFor } from './test-support.ts';
+import { sleep } from '../core/sleep.ts';
+import { waitFor } from '../testing/wait.ts';
+import { send } from '../testing/server.ts';
 
 const servers: GameServer[] = [];
 const children: ChildServer[] = [];

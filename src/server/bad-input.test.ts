@@ -3,8 +3,10 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GameServer, type GameServerOptions } from './server.ts';
-import { rawExchange } from './testing.ts';
-import { joinPair, playRandomSessions, send, sleep, track, waitFor, type Answer } from './test-support.ts';
+import { rawExchange } from '../testing/raw-exchange.ts';
+import { sleep } from '../core/sleep.ts';
+import { waitFor } from '../testing/wait.ts';
+import { joinPair, playRandomSessions, send, track, type Answer } from '../testing/server.ts';
 
 const servers: GameServer[] = [];
 

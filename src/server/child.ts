@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { GameGymError, TimeoutError } from '../protocol/errors.ts';
+import { GameGymError, TimeoutError } from '../core/errors.ts';
 import type { GameServerOptions } from './server.ts';
 
 /** A game server running in a child process (its own core), for benchmarks and crash tests. */

@@ -1,11 +1,13 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GameClient } from '../client/client.ts';
-import { SessionLostError } from '../protocol/errors.ts';
+import { SessionLostError } from '../core/errors.ts';
 import type { ServerEvent } from './framework.ts';
 import { GameServer, type GameServerOptions } from './server.ts';
-import { rawExchange } from './testing.ts';
-import { joinPair, send, sleep, track, waitFor, type Answer } from './test-support.ts';
+import { rawExchange } from '../testing/raw-exchange.ts';
+import { sleep } from '../core/sleep.ts';
+import { waitFor } from '../testing/wait.ts';
+import { joinPair, send, track, type Answer } from '../testing/server.ts';
 
 const servers: GameServer[] = [];
 

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidOptionError } from '../protocol/errors.ts';
+import { InvalidOptionError } from '../core/errors.ts';
 import { REQUEST_SIZE_MAX } from '../protocol/framing.ts';
+import type { HandleContext, RequestHandler } from '../protocol/handler.ts';
 import type { Json, JsonObject, Response } from '../protocol/messages.ts';
 import { checkFields, pythonTruthy, type FieldKind } from './checks.ts';
 import type { Game, GameDefinition } from './games/game.ts';
 import { defaultGames, type GameRegistry } from './games/registry.ts';
-import { randomSeed, SeededRng } from './rng.ts';
+import { randomSeed, SeededRng } from '../core/rng.ts';
 
 /** Options of the embedded server's request handling (no sockets involved). */
 export interface FrameworkOptions {
@@ -46,17 +47,6 @@ export type ServerEvent =
       moves: number;
     }
   | { type: 'request'; request: string; status: Response['status']; ms: number };
-
-/** Lets a caller give up on a pending request (the socket closed, say); the server then answers nothing. */
-export interface HandleContext {
-  signal?: AbortSignal;
-  /**
-   * Called only when the request blocks (a join waiting for players, a long
-   * poll), with a function that gives up on it. Cheaper than a signal for
-   * callers whose requests mostly answer at once.
-   */
-  onBlock?: (cancel: () => void) => void;
-}
 
 /** What `handle` resolves to when the caller gave up before an answer existed. */
 export const NO_RESPONSE = null;
@@ -226,7 +216,7 @@ class Session {
  * observers. It has no sockets: `GameServer` feeds it from TCP or TLS, and
  * the in-process transport calls `handle` directly.
  */
-export class GameFramework {
+export class GameFramework implements RequestHandler {
   readonly games: GameRegistry;
   readonly seed: string;
   readonly requestSizeMax: number;

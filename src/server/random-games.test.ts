@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GameFramework, type ServerEvent } from './framework.ts';
 import { GameServer } from './server.ts';
-import { playRandomSessions, waitFor } from './test-support.ts';
+import { waitFor } from '../testing/wait.ts';
+import { playRandomSessions } from '../testing/server.ts';
 
 /**
  * Deadlock-freedom under real play: pairs of GameClients play random

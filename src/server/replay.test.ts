@@ -3,17 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GameClient } from '../client/client.ts';
-import { playFirstFreeCells } from '../client/faults.ts';
+import { playFirstFreeCells } from '../testing/faults.ts';
 import { InProcessTransport } from '../client/in-process.ts';
-import { parseRecording, RecordingTransport, RecordingWriter } from '../client/recording.ts';
+import { RecordingTransport, RecordingWriter } from '../client/recording.ts';
+import { parseRecording } from '../protocol/recording.ts';
 import { TcpTransport } from '../client/tcp.ts';
 import type { RequestOptions, Transport } from '../client/transport.ts';
-import { GameServerError } from '../protocol/errors.ts';
+import { GameServerError } from '../core/errors.ts';
 import type { GameState, Request, Response } from '../protocol/messages.ts';
 import type { GameFramework } from './framework.ts';
 import { canonicalJson, REPLAY_UNMATCHED, ReplayServer, startReplayServer } from './replay.ts';
 import { GameServer } from './server.ts';
-import { send } from './test-support.ts';
+import { send } from '../testing/server.ts';
 
 /** Keeps what went through it, to compare a live run with its replay. */
 class Collecting implements Transport {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parseRecording, type RecordedExchange } from '../client/recording.ts';
-import { GameGymError } from '../protocol/errors.ts';
+import { parseRecording, type RecordedExchange } from '../protocol/recording.ts';
+import { GameGymError } from '../core/errors.ts';
 import { REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { Response } from '../protocol/messages.ts';
-import type { GameFramework, HandleContext } from './framework.ts';
+import type { HandleContext } from '../protocol/handler.ts';
+import type { GameFramework } from './framework.ts';
 import { GameServer, type GameServerOptions } from './server.ts';
 
 /** What a replay server answers to a request it has no recorded answer for. */

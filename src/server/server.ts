@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { InvalidOptionError } from '../protocol/errors.ts';
+import { InvalidOptionError } from '../core/errors.ts';
 import { decodeRequestPayload, encodeResponse, RequestReader } from '../protocol/framing.ts';
 import type { Response } from '../protocol/messages.ts';
 import { GameFramework, type FrameworkOptions } from './framework.ts';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TicTacToe } from './games/tictactoe.ts';
-import { SeededRng } from './rng.ts';
+import { SeededRng } from '../core/rng.ts';
 import { GameServer } from './server.ts';
-import { rawExchange } from './testing.ts';
+import { rawExchange } from '../testing/raw-exchange.ts';
 
 interface Entry {
   scenario: string;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { YAHTZEE_ADD, YAHTZEE_CROSS } from '../env/adapters/yahtzee.ts';
 import { MinimaxPolicy, randomLegal } from '../env/bots.ts';
-import { ClientStateError, IllegalMoveError, InvalidOptionError } from '../protocol/errors.ts';
+import { ClientStateError, IllegalMoveError, InvalidOptionError } from '../core/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
 import { YAHTZEE_CATEGORIES, yahtzeeTotal } from '../server/games/yahtzee.ts';
-import { SeededRng } from '../server/rng.ts';
+import { SeededRng } from '../core/rng.ts';
 import { SessionAEC, type AECLast } from './aec.ts';
 
 /** SessionAEC over the in-process embedded server: every seat plays through a real client. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ClientStateError, InvalidOptionError } from '../protocol/errors.ts';
+import { ClientStateError, InvalidOptionError } from '../core/errors.ts';
 import type { GameState } from '../protocol/messages.ts';
 import { adapterFactory, type AdapterFactory } from '../env/adapter.ts';
 import '../games/builtins.ts';

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomLegal } from '../env/bots.ts';
 import { makeEnv, makeSelfPlayEnvs, type Env, type StepInfo, type StepResult } from '../env/env.ts';
 import type { Space } from '../env/spaces.ts';
-import { AbortError, ClientStateError, InvalidOptionError, TimeoutError } from '../protocol/errors.ts';
-import { SeededRng } from '../server/rng.ts';
+import { AbortError, ClientStateError, InvalidOptionError, TimeoutError } from '../core/errors.ts';
+import { SeededRng } from '../core/rng.ts';
 import { AsyncVectorEnv, VectorEnvError, type VectorBatch } from './async-vector.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { AbortError, ClientStateError, GameGymError, InvalidOptionError, TimeoutError } from '../protocol/errors.ts';
+import { AbortError, ClientStateError, GameGymError, InvalidOptionError, TimeoutError } from '../core/errors.ts';
 import type { Env, StepInfo } from '../env/env.ts';
 import type { Space } from '../env/spaces.ts';
 

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../../protocol/errors.ts';
+import { InvalidOptionError } from '../../core/errors.ts';
 import type { GameState, JsonObject } from '../../protocol/messages.ts';
 import type { Adapter, AdapterFactory, EpisodeOutcome, SeatInfo, Symmetry } from '../adapter.ts';
 import { Box, Discrete } from '../spaces.ts';

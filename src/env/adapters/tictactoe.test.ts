@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GameClient } from '../../client/client.ts';
 import type { GameState } from '../../protocol/messages.ts';
 import { GameFramework } from '../../server/framework.ts';
-import { SeededRng } from '../../server/rng.ts';
+import { SeededRng } from '../../core/rng.ts';
 import { randomLegal } from '../bots.ts';
 import { makeEnv, type StepInfo } from '../env.ts';
 import { TicTacToeAdapter } from './tictactoe.ts';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { IllegalMoveError } from '../../protocol/errors.ts';
+import { IllegalMoveError } from '../../core/errors.ts';
 import type { GameState, JsonObject } from '../../protocol/messages.ts';
 import { GameFramework } from '../../server/framework.ts';
 import type { Rng } from '../../server/games/game.ts';
 import { GameRegistry } from '../../server/games/registry.ts';
 import { YAHTZEE_CATEGORIES, YahtzeeGame, yahtzeeTotal } from '../../server/games/yahtzee.ts';
-import { SeededRng } from '../../server/rng.ts';
+import { SeededRng } from '../../core/rng.ts';
 import type { Adapter, SeatInfo } from '../adapter.ts';
 import { randomLegal, YahtzeeGreedyPolicy } from '../bots.ts';
 import { makeEnv, type StepInfo } from '../env.ts';

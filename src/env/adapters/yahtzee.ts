@@ -1,4 +1,4 @@
-import type { IllegalMoveError } from '../../protocol/errors.ts';
+import type { IllegalMoveError } from '../../core/errors.ts';
 import type { GameState, JsonObject } from '../../protocol/messages.ts';
 import { YAHTZEE_CATEGORIES, yahtzeeScore, yahtzeeTotal } from '../../server/games/yahtzee.ts';
 import type { Adapter, EpisodeOutcome, SeatInfo } from '../adapter.ts';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { SeededRng } from '../rng.ts';
+import { SeededRng } from '../../core/rng.ts';
 import { Chat, ChatGame } from './chat.ts';
 
 describe('Chat', () => {

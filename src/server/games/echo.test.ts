@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { SeededRng } from '../rng.ts';
+import { SeededRng } from '../../core/rng.ts';
 import { Echo, EchoGame } from './echo.ts';
 
 describe('Echo', () => {

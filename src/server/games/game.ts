@@ -3,17 +3,10 @@
  * no I/O, no timers, randomness only from the injected `Rng`.
  */
 
-/** A source of random numbers; the server seeds one per session when asked to. */
-export interface Rng {
-  /** A float in [0, 1). */
-  next(): number;
-  /** An integer in [min, max], both ends included (like Python's random.randint). */
-  int(min: number, max: number): number;
-}
-
+import type { Rng } from '../../core/rng.ts';
 import type { Json } from '../../protocol/messages.ts';
 
-export type { Json };
+export type { Json, Rng };
 
 /** One running game. The framework adds `current` and `gameover` to `state()`. */
 export interface Game {

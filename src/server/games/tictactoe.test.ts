@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { SeededRng } from '../rng.ts';
-import { ScriptedRng } from './test-helpers.ts';
+import { SeededRng } from '../../core/rng.ts';
+import { ScriptedRng } from '../../testing/scripted-rng.ts';
 import { TicTacToe, TicTacToeGame } from './tictactoe.ts';
 
 const EMPTY = '[-1,-1,-1,-1,-1,-1,-1,-1,-1]';

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { SeededRng } from '../rng.ts';
+import { SeededRng } from '../../core/rng.ts';
 import type { Json } from './game.ts';
-import { ScriptedRng } from './test-helpers.ts';
+import { ScriptedRng } from '../../testing/scripted-rng.ts';
 import { YAHTZEE_CATEGORIES, Yahtzee, YahtzeeGame, yahtzeeScore, yahtzeeTotal } from './yahtzee.ts';
 
 const ALL_NULL =

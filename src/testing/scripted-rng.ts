@@ -1,4 +1,4 @@
-import type { Rng } from './game.ts';
+import type { Rng } from '../server/games/game.ts';
 
 /**
  * A test Rng that answers `int()` with queued values, in order, checking that each is

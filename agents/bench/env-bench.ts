@@ -1,10 +1,10 @@
-import { randomLegal } from '../env/bots.ts';
-import { makeEnv } from '../env/env.ts';
-import { DEFAULT_GAME } from '../games/builtins.ts';
-import { startChildServer } from '../server/child.ts';
-import { GameFramework } from '../server/framework.ts';
-import { SeededRng } from '../server/rng.ts';
-import { AsyncVectorEnv } from '../vector/async-vector.ts';
+import { randomLegal } from '../../src/env/bots.ts';
+import { makeEnv } from '../../src/env/env.ts';
+import { DEFAULT_GAME } from '../../src/games/builtins.ts';
+import { startChildServer } from '../../src/server/child.ts';
+import { GameFramework } from '../../src/server/framework.ts';
+import { SeededRng } from '../../src/core/rng.ts';
+import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { BenchTransport } from './bench.ts';
 
 /** Options of `runEnvBench`. */

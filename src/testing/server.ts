@@ -5,8 +5,9 @@
  */
 import { GameClient } from '../client/client.ts';
 import type { GameState } from '../protocol/messages.ts';
-import type { GameFramework } from './framework.ts';
-import { rawExchange } from './testing.ts';
+import type { GameFramework } from '../server/framework.ts';
+import { sleep } from '../core/sleep.ts';
+import { rawExchange } from './raw-exchange.ts';
 
 /** What the server answered (parsed), typed loosely for assertions. */
 export interface Answer {
@@ -40,17 +41,6 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
       return settled;
     },
   };
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `condition` until it holds; throws with `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`waitFor: ${what} did not happen within ${timeoutMs} ms`);
-    await sleep(2);
-  }
 }
 
 const LINES = [

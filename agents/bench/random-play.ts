@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import { GameClient, type GameClientOptions } from '../client/client.ts';
-import { AbortError } from '../protocol/errors.ts';
-import type { GameState } from '../protocol/messages.ts';
-import { SeededRng } from '../server/rng.ts';
+import { GameClient, type GameClientOptions } from '../../src/client/client.ts';
+import { AbortError } from '../../src/core/errors.ts';
+import type { GameState } from '../../src/protocol/messages.ts';
+import { SeededRng } from '../../src/core/rng.ts';
 
 /** Tallies of random TicTacToe play across sessions. */
 export interface PlayTally {

@@ -1,7 +1,7 @@
 // Entry point of the tcp-ceiling bench's baseline: a bare node:net server that reads a request up to
 // its terminator and answers a fixed error, with no game logic. Prints its address as one JSON line.
 import net from 'node:net';
-import { EOT } from '../protocol/framing.ts';
+import { EOT } from '../../src/protocol/framing.ts';
 
 const REPLY = Buffer.from('{"status": "error", "message": "framework: no such game session"}');
 const server = net.createServer((socket) => {

@@ -1,6 +1,6 @@
-import { TcpTransport } from '../client/tcp.ts';
-import type { Request } from '../protocol/messages.ts';
-import { siblingEntry, startChildProcess, startChildServer, type ChildServer } from '../server/child.ts';
+import { TcpTransport } from '../../src/client/tcp.ts';
+import type { Request } from '../../src/protocol/messages.ts';
+import { siblingEntry, startChildProcess, startChildServer, type ChildServer } from '../../src/server/child.ts';
 
 /** Options of `measureTcpCeiling`. */
 export interface TcpCeilingOptions {

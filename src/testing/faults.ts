@@ -3,9 +3,9 @@
  * around a real server (lost answers, the reference's internal errors,
  * requests that never get an answer) and a TicTacToe game loop.
  */
-import { AbortError, TimeoutError } from '../protocol/errors.ts';
+import { AbortError, TimeoutError } from '../core/errors.ts';
 import type { GameState, Request, Response, StateRequest } from '../protocol/messages.ts';
-import { describeRequest, type RequestOptions, type Transport } from './transport.ts';
+import { describeRequest, type RequestOptions, type Transport } from '../client/transport.ts';
 
 /**
  * Test support: which requests a `FaultInjectingTransport` spoils. `index`
@@ -129,18 +129,6 @@ export class FaultInjectingTransport implements Transport {
     });
     promise.catch(() => {}); // rejections the caller no longer waits for (after `cancel`) are not errors
     return { promise, cancel };
-  }
-}
-
-/** Test support: resolves after `ms` milliseconds. */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Test support: polls `condition` every few ms until it holds; throws naming `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`waitFor: ${what} did not happen within ${timeoutMs} ms`);
-    await sleep(2);
   }
 }
 

@@ -1,16 +1,16 @@
 // Soak of the embedded server under a mixed abusive load (issue 10) while 4 honest sessions play random
 // TicTacToe: honest games/s, p99 move latency, and the server's RSS before, at peak and after.
-// Run: node --import tsx src/bench/soak.ts [seconds] [out dir]. Bounded: every attack has a fixed count.
+// Run: node --import tsx agents/bench/soak.ts [seconds] [out dir]. Bounded: every attack has a fixed count.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { GameClient } from '../client/client.ts';
-import { startChildServer } from '../server/child.ts';
+import { GameClient } from '../../src/client/client.ts';
+import { startChildServer } from '../../src/server/child.ts';
+import { sleep } from '../../src/core/sleep.ts';
 
 const seconds = Number(process.argv[2] ?? 30);
 const outDir = process.argv[3] ?? 'experiments/results';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const child = await startChildServer({ seed: 'soak', maxSessionStateBytes: 16_000_000, requestTimeoutMs: 10_000 });
 const port = child.port;
@@ -123,7 +123,7 @@ const p = (q: number): number => Math.round((latencies[Math.floor(q * (latencies
 const result = {
   date: new Date().toISOString(),
   machine: `${os.cpus()[0]?.model} x${os.cpus().length}, Node ${process.version}, shared with four other engineers' jobs`,
-  command: `node --import tsx src/bench/soak.ts ${seconds}`,
+  command: `node --import tsx agents/bench/soak.ts ${seconds}`,
   seconds: Math.round(elapsed * 10) / 10,
   attacks: sent,
   honest: { sessions: 4, games, gamesPerSecond: Math.round((games / elapsed) * 10) / 10, moves: latencies.length, moveLatencyMs: { p50: p(0.5), p99: p(0.99), max: p(1) }, errors: honestErrors, errorSamples: [...honestErrorSamples] },

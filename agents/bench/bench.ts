@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { GameFramework } from '../server/framework.ts';
-import { startChildServer } from '../server/child.ts';
+import { GameFramework } from '../../src/server/framework.ts';
+import { startChildServer } from '../../src/server/child.ts';
 import { playRandomTicTacToe, quantile } from './random-play.ts';
 
 /** Where the bench's clients send requests. */

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Rng } from './games/game.ts';
+
+/** A source of random numbers; the server seeds one per session when asked to. */
+export interface Rng {
+  /** A float in [0, 1). */
+  next(): number;
+  /** An integer in [min, max], both ends included (like Python's random.randint). */
+  int(min: number, max: number): number;
+}
 
 /**
  * A small, fast, seedable generator (sfc32). Seeded from a string so that a

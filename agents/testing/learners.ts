@@ -1,10 +1,10 @@
 // Test support shared by the learners' tests: a TicTacToe game against a seeded random
 // opponent in process, and a loop that trains or evaluates a learner through real envs.
-import { makeEnv } from '../src/env/env.ts';
-import type { GameFramework } from '../src/server/framework.ts';
-import { SeededRng } from '../src/server/rng.ts';
-import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
-import type { Learner, TransitionBatch } from './agent.ts';
+import { makeEnv } from '../../src/env/env.ts';
+import type { GameFramework } from '../../src/server/framework.ts';
+import { SeededRng } from '../../src/core/rng.ts';
+import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
+import type { Learner, TransitionBatch } from '../agent.ts';
 
 /** The TicTacToe observation of a board written as 9 characters: x mine, o theirs, . empty. */
 export function obsOf(board: string): Float32Array {

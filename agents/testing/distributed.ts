@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
+import { waitFor } from '../../src/testing/wait.ts';
 import { readManifest, readShard, type Manifest } from '../collect/shards.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,15 +24,6 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Cli 
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => text, exited };
-}
-
-/** Resolves when `check` holds, polling; rejects after `timeoutMs` naming what was awaited. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** A free loopback TCP port. */
@@ -61,7 +53,7 @@ export async function startRedis(port: number): Promise<ChildProcess> {
     } finally {
       probe.disconnect();
     }
-  }, 10_000, `redis-server on port ${port}`);
+  }, `redis-server on port ${port}`, 10_000, 50);
   return child;
 }
 

@@ -1,3 +1,0 @@
-export * from './registry.ts';
-export * from './plugins.ts';
-export { DEFAULT_GAME } from './builtins.ts';

@@ -1,3 +1,0 @@
-export * from './errors.ts';
-export * from './framing.ts';
-export * from './messages.ts';

@@ -1,5 +1,0 @@
-export * from './framework.ts';
-export * from './games/index.ts';
-export * from './rng.ts';
-export * from './server.ts';
-export * from './replay.ts';

@@ -1,2 +1,0 @@
-export * from './aec.ts';
-export * from './async-vector.ts';
