@@ -18,7 +18,10 @@ export interface TrainActorsRow {
   seconds: number;
   stepsPerSecond: number;
   cpuSeconds: number;
+  learnerCpuSeconds: number;
   stepsPerCpuSecond: number;
+  /** Env steps per CPU-second of the learner process alone: the most one learner takes in, however many actors feed it. */
+  stepsPerLearnerCpuSecond: number;
   loadAverage1m: number;
   bytesPerTransition: number | null;
   policyLag: number | null;
@@ -56,7 +59,8 @@ export async function measureTrainActors(o: { actors: number; steps: number; env
     const last = rows.filter((r) => r.type === 'train').at(-1);
     const learner = last?.learner ?? {};
     const actorCpu = source?.stats().actorCpuSeconds ?? 0;
-    const cpuSeconds = (used.user + used.system) / 1e6 + actorCpu;
+    const learnerCpu = (used.user + used.system) / 1e6;
+    const cpuSeconds = learnerCpu + actorCpu;
     const steps = last?.step ?? result.envSteps;
     const seconds = last?.seconds ?? result.seconds;
     return {
@@ -66,7 +70,9 @@ export async function measureTrainActors(o: { actors: number; steps: number; env
       seconds,
       stepsPerSecond: Math.round(steps / seconds),
       cpuSeconds: Math.round(cpuSeconds * 10) / 10,
+      learnerCpuSeconds: Math.round(learnerCpu * 10) / 10,
       stepsPerCpuSecond: Math.round(result.envSteps / cpuSeconds),
+      stepsPerLearnerCpuSecond: Math.round(result.envSteps / learnerCpu),
       loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
       bytesPerTransition: learner.bytesPerTransition ?? null,
       policyLag: learner.policyLag ?? null,
