@@ -27,17 +27,26 @@ export interface ActingCopy {
   setActingState(state: ActingState): void;
 }
 
+/** The agents whose weights actors can copy (off-policy ones with `ActingCopy`). */
+export const ACTOR_AGENTS: readonly string[] = ['dqn'];
+
+/** Refuses an agent that actors cannot play for, before anything starts. */
+export function checkActorAgent(name: string): void {
+  if (!ACTOR_AGENTS.includes(name)) {
+    throw new InvalidOptionError(`Expected an off-policy agent whose weights actors can copy (${ACTOR_AGENTS.join(', ')}) for --actors and --queue, got ${name}: train it in one process`);
+  }
+}
+
 /** The learner as an `ActingCopy`, or an InvalidOptionError saying which agents distributed training takes. */
 export function actingCopy(agent: Learner): Learner & ActingCopy {
   const a = agent as Learner & Partial<ActingCopy>;
-  if (typeof a.actingState !== 'function' || typeof a.setActingState !== 'function') {
-    throw new InvalidOptionError(`Expected an off-policy agent whose weights actors can copy (dqn) for --actors and --queue, got ${agent.name}: train it in one process`);
-  }
+  if (typeof a.actingState !== 'function' || typeof a.setActingState !== 'function') checkActorAgent(`${agent.name} (no acting copy)`);
   return a as Learner & ActingCopy;
 }
 
 /** Checks that a run's config can be played by actors: opponents they can run alone, no recording. */
-export function checkActorConfig(config: TrainConfig): void {
+export function checkActorConfig(config: Pick<TrainConfig, 'agent' | 'opponent' | 'record' | 'sessionPrefix' | 'server'>): void {
+  checkActorAgent(config.agent);
   if (config.opponent === 'pool') throw new InvalidOptionError('Expected --opponent other than pool with --actors or --queue (actors have no snapshots): use a bot, mix or self');
   if (config.record) throw new InvalidOptionError('Expected no --record with --actors or --queue: record in one process');
   if (config.sessionPrefix && config.server === 'embedded') throw new InvalidOptionError('Expected --session-prefix only with a TCP server when training with actors');

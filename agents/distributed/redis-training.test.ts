@@ -5,8 +5,9 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../training/trainer.ts';
+import { QueueError } from './errors.ts';
 import { redisExperience, runKeys } from './redis-training.ts';
-import { spawnCli, type Cli } from '../testing/distributed.ts';
+import { freePort, spawnCli, startRedis, type Cli } from '../testing/distributed.ts';
 import { waitFor } from '../../src/testing/wait.ts';
 
 // The machine's Redis (CI starts it, see .ci/run); every test uses runs of its own and removes their keys.
@@ -92,4 +93,35 @@ describe('train --queue and game-gym actor (real Redis)', () => {
       await learner;
     }
   }, 120_000);
+
+  it('stops with one line naming the --resume command when Redis is gone longer than --queue-timeout; resumed once Redis is back', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    let server = await startRedis(port);
+    const run = 'gg-restart';
+    const lines: string[] = [];
+    const log = (l: string): void => void lines.push(l);
+    const learner = train(config('redis-restart', 100_000), { progress: false, log, experience: redisExperience({ url, run, waitMs: 3_000 }) });
+    const a = spawnCli(['actor', '--queue', url, '--run', run, '--queue-timeout', '3']);
+    actors.push(a);
+    try {
+      await waitFor(() => lastStep(lines) >= 500, 'the learner to learn from the actor', 90_000, 50);
+      server.kill('SIGKILL');
+      const error = await learner.then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(QueueError);
+      expect((error as Error).message).toMatch(new RegExp(`^Redis at ${url} did not answer for 3 s \\(.+\\): the learner stopped; start Redis again, then continue with: game-gym train --resume \\S+redis-restart --queue ${url} --run ${run}$`));
+      // The actor stops too, with one line.
+      expect(await a.exited).toBe(1);
+      expect(a.output().trim().split('\n').at(-1)).toMatch(new RegExp(`^game-gym actor: Redis at ${url} did not answer for 3 s`));
+      // Redis back (empty: no persistence): the run resumes from its checkpoint with a new actor.
+      server = await startRedis(port);
+      const b = spawnCli(['actor', '--queue', url, '--run', run, '--queue-timeout', '60']);
+      actors.push(b);
+      const resumed = await train({ steps: 4_000 }, { progress: false, log, experience: redisExperience({ url, run }) }, path.join(root, 'redis-restart'));
+      expect(resumed.envSteps).toBeGreaterThanOrEqual(4_000);
+      expect(await b.exited).toBe(0);
+    } finally {
+      server.kill('SIGKILL');
+    }
+  }, 300_000);
 });
