@@ -22,7 +22,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { LearnerSpec } from '../agent.ts';
 import type { ExperienceSource, ExperienceSourceFactory, TrainConfig } from '../training/trainer.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
-import { initBackend } from '../../src/tf/backend.ts';
+import { initBackend } from '../tf/backend.ts';
 import { actLoop, actingCopy, checkActorConfig, type PublishedWeights } from './acting.ts';
 import { QueueError, WorkerRefusedError } from './errors.ts';
 import { packWeights, unpackExperience, unpackWeights } from './experience.ts';

@@ -2,7 +2,7 @@
 import type { LearnerSpec } from '../agent.ts';
 import type { TrainConfig } from '../training/trainer.ts';
 import { GameGymError } from '../../src/core/errors.ts';
-import { initBackend } from '../../src/tf/backend.ts';
+import { initBackend } from '../tf/backend.ts';
 import { actLoop, type PublishedWeights } from './acting.ts';
 import type { TrainActorReply, TrainActorRequest } from './train-actors.ts';
 
