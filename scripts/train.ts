@@ -4,6 +4,7 @@ import { AGENT_NAMES } from '../agents/training/registry.ts';
 import { InvalidOptionError } from '../src/core/errors.ts';
 import { readConfigFile } from './config-file.ts';
 import { distributedExperience } from '../agents/distributed/options.ts';
+import { stopOnCtrlC } from './ctrl-c.ts';
 
 interface TrainArgs {
   game: string;
@@ -135,13 +136,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('queue-timeout', { type: 'number', default: 60, describe: 'With --queue: seconds Redis may not answer before the learner stops (continue with --resume)' }) as never,
   handler: async (args) => {
     // The first Ctrl-C stops at the next batch and saves a checkpoint to resume from; a second one quits.
-    const stop = new AbortController();
-    // One listener for both: between a once-listener and its successor the default action would kill the process.
-    process.on('SIGINT', () => {
-      if (stop.signal.aborted) process.exit(130);
-      console.error('\nSIGINT: saving a checkpoint (Ctrl-C again to quit at once)');
-      stop.abort();
-    });
+    const stop = stopOnCtrlC('saving a checkpoint');
     const experience = distributedExperience(args);
     const result = await train(trainConfigFromArgs(args), { progress: args.progress, signal: stop.signal, ...(experience ? { experience } : {}) }, args.resume);
     if (stop.signal.aborted) process.exit(130); // the trainer printed where the checkpoint is
