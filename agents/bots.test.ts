@@ -9,8 +9,8 @@ import { SeededRng } from '../src/core/rng.ts';
 import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
 import type { Learner } from './agent.ts';
 import { BotAgent, botAgent, checkpointKind, isBotAgent, isBotName } from './bots.ts';
-import { MenaceAgent } from './menace.ts';
-import { TabularQAgent } from './tabular-q.ts';
+import { MenaceAgent } from './menace/menace.ts';
+import { TabularQAgent } from './tabular-q/tabular-q.ts';
 import { allBotNames } from '../src/games/registry.ts';
 
 const dirs: string[] = [];
@@ -141,11 +141,11 @@ describe('bot agents', () => {
     expect(greedy.games).toBeGreaterThanOrEqual(4);
   }, 60_000);
 
-  it('saves a config.json naming the bot and loads it back', async () => {
+  it('saves an agent.json naming the bot and loads it back', async () => {
     const dir = await tempDir();
     const bot = botAgent('minimax', 5);
     await bot.save(dir);
-    expect(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'))).toEqual({ agent: 'bot', bot: 'minimax', seed: 5, game: 'TicTacToe' });
+    expect(JSON.parse(await readFile(path.join(dir, 'agent.json'), 'utf8'))).toEqual({ agent: 'bot', version: 2, config: { bot: 'minimax', seed: 5, game: 'TicTacToe' }, spec: null, steps: 0, learnerState: false });
     expect(await checkpointKind(dir)).toBe('bot');
     const loaded = await BotAgent.fromCheckpoint(dir);
     expect(loaded.config).toEqual(bot.config);
@@ -161,6 +161,6 @@ describe('bot agents', () => {
     const menaceDir = await tempDir();
     await MenaceAgent.create(spec).save(menaceDir);
     expect(await checkpointKind(menaceDir)).toBe('menace');
-    await expect(BotAgent.fromCheckpoint(menaceDir)).rejects.toThrow(InvalidOptionError);
+    await expect(BotAgent.fromCheckpoint(menaceDir)).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
   });
 });

@@ -1,26 +1,25 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import '../src/games/builtins.ts';
 import { allBotNames, gameWithBot, isBot, makeBot } from '../src/games/registry.ts';
 import type { Policy } from '../src/env/policy.ts';
 import { InvalidOptionError } from '../src/core/errors.ts';
-import type { LearnStats, Learner, TransitionBatch } from './agent.ts';
+import type { LearnStats, Learner, SaveOptions, TransitionBatch } from './agent.ts';
+import { CheckpointError, readHeader, writeAgentFolder } from './checkpoint.ts';
 // Registers the optimal Yahtzee bot with the game registry.
 import './yahtzee/optimal.ts';
 
 /**
  * The env package's bots behind the `Learner` interface, so the trainer and
  * evaluation treat bots and learners alike: `explore` and `act` are the bot's
- * policy; `record`, `learn` and `dispose` do nothing; `save` writes a
- * `config.json` naming the bot (`{ agent: 'bot', bot, seed }`), and `load`
- * checks that a checkpoint names this bot. Bots come from the game registry:
+ * policy; `record`, `learn` and `dispose` do nothing; `save` writes an agent
+ * folder whose header names the bot (`{ agent: 'bot', config: { bot, seed,
+ * game } }`, an empty policy/), and `load` checks that it names this bot. Bots come from the game registry:
  * `random` plays any game, the others the games whose specs list them.
  */
 
 /** A bot's name as a game spec lists it, with an optional `:option` (e.g. `lookahead:2`). */
 export type BotName = string;
 
-/** The agent kind written into a bot's `config.json`. */
+/** The agent kind written into a bot's `agent.json`. */
 export const BOT_AGENT_KIND = 'bot';
 
 /** Whether `x` names a bot of `game` (of any registered game when no game is given). */
@@ -72,9 +71,8 @@ export class BotAgent implements Learner {
     return null;
   }
 
-  async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'config.json'), `${JSON.stringify({ agent: BOT_AGENT_KIND, ...this.config }, null, 2)}\n`);
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+    await writeAgentFolder(dir, { agent: BOT_AGENT_KIND, config: this.config, spec: null, steps: options.steps ?? 0 }, async () => {});
   }
 
   async load(dir: string): Promise<void> {
@@ -95,18 +93,17 @@ export function isBotAgent(learner: Learner): learner is BotAgent {
   return learner instanceof BotAgent;
 }
 
-/** The agent kind a checkpoint folder's `config.json` names ('bot', 'tabular-q', 'menace', ...). */
+/** The agent kind an agent folder's header names ('bot', 'tabular-q', 'menace', ...). */
 export async function checkpointKind(dir: string): Promise<string> {
-  const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { agent?: unknown };
-  if (typeof saved.agent !== 'string') throw new InvalidOptionError(`Checkpoint ${dir}: config.json names no agent`);
-  return saved.agent;
+  return (await readHeader(dir)).agent;
 }
 
 async function readBotConfig(dir: string): Promise<BotConfig> {
-  const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { agent?: unknown; bot?: unknown; seed?: unknown; game?: unknown };
+  const header = await readHeader(dir);
+  const saved = header.config as { bot?: unknown; seed?: unknown; game?: unknown };
   const game = typeof saved.game === 'string' ? saved.game : undefined;
-  if (saved.agent !== BOT_AGENT_KIND || !isBotName(saved.bot, game)) {
-    throw new InvalidOptionError(`Checkpoint ${dir} holds no bot (config.json: ${JSON.stringify(saved)})`);
+  if (header.agent !== BOT_AGENT_KIND || !isBotName(saved.bot, game)) {
+    throw new CheckpointError(`Checkpoint ${dir} holds no bot (agent.json: ${JSON.stringify({ agent: header.agent, config: header.config })})`);
   }
   return { bot: saved.bot, seed: typeof saved.seed === 'number' ? saved.seed : 0, game: game ?? (gameWithBot(saved.bot) as string) };
 }

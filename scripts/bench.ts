@@ -32,7 +32,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   builder: (y) =>
     y
       .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'collect', 'collect-actors', 'tcp-ceiling'], describe: 'What to measure (train: env steps/s while learning, per agent; collect: self-play collection steps/s; collect-actors: collection steps/s in N actor processes, 0 = in process; tcp-ceiling: requests/s of one connection per request, bare node:net server vs the game server)' })
-      .option('warmup', { type: 'number', default: 1, describe: 'protocol suite: seconds of play before each measurement (JIT warm-up), not counted' })
+      .option('warmup', { type: 'number', default: 1, describe: 'protocol and env suites: seconds of play before each measurement (JIT warm-up), not counted' })
       .option('concurrency', { type: 'number', default: 32, describe: 'tcp-ceiling suite: requests in flight at once' })
       .option('collect-sessions', { type: 'array', number: true, default: [1, 16, 64, 256], describe: 'collect suite: sessions to measure' })
       .option('actors', { type: 'array', number: true, default: [0, 1, 2, 4], describe: 'collect-actors suite: actor processes to measure (0 = in this process), 64 sessions each' })
@@ -89,6 +89,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         transports,
         envs: args.envs,
         seconds: args.seconds,
+        warmupSeconds: args.warmup,
         seed: args.seed,
         onStart: ({ transport, envs, index, total }) => console.error(`env [${index + 1}/${total}] ${transport}, ${envs} env(s), ${args.seconds} s ...`),
       });

@@ -58,7 +58,7 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
   builder: (y) =>
     y
       .option('game', { type: 'string', default: d.game, describe: 'Server game' })
-      .option('policies', { type: 'string', default: d.policies.join(','), describe: 'One policy per seat (player id order), or one for all: bot names of the game or checkpoint folders (a run folder or its checkpoint/agent), comma-separated' })
+      .option('policies', { type: 'string', default: d.policies.join(','), describe: 'One policy per seat (player id order), or one for all: bot names of the game or checkpoint folders (a run folder: its best policy; its best/ or checkpoint/), comma-separated' })
       .option('players', { type: 'number', describe: 'Seats per session (default: the game\'s usual)' })
       .option('sessions', { type: 'number', default: d.sessions, describe: 'Parallel sessions (each plays all seats of its game)' })
       .option('episodes', { type: 'number', default: d.episodes, describe: 'Episodes (games) to collect in all' })

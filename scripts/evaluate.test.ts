@@ -20,7 +20,8 @@ describe('game-gym evaluate', () => {
     const args = ['evaluate', '--agents', 'minimax,random', '--games', '20', '--out', out, '--no-progress', '--bootstrap', '50', '--seed', '3'];
     const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 90_000 });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^evaluate \{"game":"TicTacToe","agents":\["minimax","random"\],"games":20,/);
+    // The resolved config as short key: value lines.
+    expect(r.stdout).toMatch(/^evaluate\n {2}game: TicTacToe {2}agents: minimax,random {2}games: 20 /);
     expect(r.stdout).toMatch(/\| minimax \| random \| 20 \|/);
     const written = [...r.stdout.matchAll(/wrote (\S+)/g)].map((m) => m[1] as string);
     expect(written).toHaveLength(2);
@@ -29,5 +30,8 @@ describe('game-gym evaluate', () => {
     const json = JSON.parse(await readFile(written[0] as string, 'utf8')) as TournamentResult;
     expect(json.command).toMatch(/^game-gym /);
     expect(json.config.seed).toBe(3);
+    // The chart: every pair labelled, the outcome legend, readable axis titles.
+    const svg = await readFile(written[1] as string, 'utf8');
+    for (const text of ['minimax vs random', 'A wins', 'draw', 'B wins', 'result of A', 'share of games (%)']) expect(svg).toContain(`>${text}</text>`);
   }, 120_000);
 });

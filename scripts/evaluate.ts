@@ -32,7 +32,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
         type: 'array',
         string: true,
         default: [] as string[],
-        describe: 'Comma- or space-separated bots of the game and checkpoint folders (a run folder, its checkpoint/ or best/, or their agent/); default: the game\'s bots',
+        describe: 'Comma- or space-separated bots of the game and checkpoint folders (a run folder: its best policy; its best/, checkpoint/ or checkpoint-<steps>/, or their agent/); default: the game\'s bots',
       })
       .option('games', { type: 'number', default: d.games, describe: 'Games per pair (per agent in single-player games); seats and first moves balanced' })
       .option('server', { type: 'string', default: d.server, describe: 'embedded (a fresh seeded server in process), embedded-tcp, or host:port of a running server (the reference too)' })

@@ -50,7 +50,7 @@ const SCRIPT = `
 import path from 'node:path';
 import { makeEnv, randomLegal, SeededRng } from 'game-server-gym';
 import * as core from 'game-server-gym';
-import { evaluatePolicy, loadLearner, train } from 'game-server-gym/agents';
+import { evaluatePolicy, loadPolicy, train } from 'game-server-gym/agents';
 
 const env = makeEnv('TicTacToe', { opponents: 'random' });
 const rng = new SeededRng(1);
@@ -67,7 +67,7 @@ const result = await train(
   { game: 'TicTacToe', agent: 'tabular-q', steps: 400, envs: 4, evalEvery: 400, evalGames: 20, checkpointEvery: 400, out: 'runs', seed: 3 },
   { progress: false, log: () => {} },
 );
-const agent = await loadLearner('tabular-q', path.join(result.runDir, 'checkpoint', 'agent'));
+const agent = await loadPolicy(result.runDir);
 const evaluation = await evaluatePolicy({ game: 'TicTacToe', policy: agent, opponent: 'random', games: 40, seed: 5 });
 
 let deepImport = 'resolved';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { evaluatePolicy, type EvaluationResult } from '../agents/training/evaluate.ts';
-import { loadLearner } from '../agents/training/registry.ts';
+import { loadPolicy } from '../agents/load-policy.ts';
 import { evaluationTable } from '../agents/training/report.ts';
 import { resolveTrainConfig, train } from '../agents/training/trainer.ts';
 import type { OpponentSpec } from '../src/env/opponents.ts';
@@ -54,7 +54,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
     const result = await train(config, { progress: true });
     // The agent of the best evaluation during training (fresh games and seeds here), else the last one.
     const agentDir = result.best?.dir ?? path.join(result.runDir, 'checkpoint', 'agent');
-    const agent = await loadLearner(config.agent ?? 'dqn', agentDir);
+    const agent = await loadPolicy(agentDir);
     const final: EvaluationResult[] = [];
     // The config's game against its evaluation opponents (TicTacToe: random and minimax).
     const { game, evalOpponents, players } = resolveTrainConfig(config);

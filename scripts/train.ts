@@ -18,6 +18,7 @@ interface TrainArgs {
   'eval-games': number;
   'eval-opponents': string[];
   'checkpoint-every': number;
+  'keep-checkpoints': number;
   'log-every': number;
   'run-name': string | undefined;
   'session-prefix': string | undefined;
@@ -50,6 +51,7 @@ export function trainConfigFromArgs(a: TrainArgs): Partial<TrainConfig> {
     evalGames: a['eval-games'],
     evalOpponents: a['eval-opponents'],
     checkpointEvery: a['checkpoint-every'],
+    keepCheckpoints: a['keep-checkpoints'],
     logEvery: a['log-every'],
     runName: a['run-name'] ?? null,
     sessionPrefix: a['session-prefix'] ?? null,
@@ -109,6 +111,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('eval-games', { type: 'number', default: d.evalGames, describe: 'Games per evaluation and opponent' })
       .option('eval-opponents', { type: 'array', string: true, default: [] as string[], describe: 'Fixed evaluation opponents (default: the game spec\'s evaluation opponents)' })
       .option('checkpoint-every', { type: 'number', default: d.checkpointEvery, describe: 'Env steps between checkpoints' })
+      .option('keep-checkpoints', { type: 'number', default: d.keepCheckpoints, describe: 'Checkpoints kept: checkpoint/ (the newest) and N-1 older checkpoint-<steps>/' })
       .option('run-name', { type: 'string', describe: 'Name of the run folder under --out (default game__agent__seed__time)' })
       .option('session-prefix', { type: 'string', describe: 'Name the sessions PREFIX-i and the learner seats learner-i (printed), so game-gym watch can follow them' })
       .option('log-every', { type: 'number', default: d.logEvery, describe: 'Env steps between training log lines (metrics.jsonl, progress.csv; printed with --no-progress)' })

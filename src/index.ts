@@ -33,8 +33,10 @@ export { TicTacToe, TicTacToeGame } from './server/games/tictactoe.ts';
 export { YAHTZEE_CATEGORIES, Yahtzee, YahtzeeGame, yahtzeeScore, yahtzeeTotal } from './server/games/yahtzee.ts';
 export type { YahtzeeCategories, YahtzeeCategory } from './server/games/yahtzee.ts';
 
-export { GameEnv, GameStuckError, make, makeEnv, makeSelfPlayEnvs } from './env/env.ts';
-export type { Env, EnvOptions, EpisodeStats, IllegalActionPolicy, StepInfo, StepResult } from './env/env.ts';
+export { GameEnv, GameStuckError, WrappedGameEnv, make, makeEnv, makeSelfPlayEnvs } from './env/env.ts';
+export type { Env, EnvOptions, EpisodeStats, GameEnvOptions, StepInfo, StepResult } from './env/env.ts';
+export { ActionMask, IllegalActionPolicy, NormalizeObservation, ObservationWrapper, RecordEpisodeStatistics, TimeLimit, Wrapper, maskedSample } from './env/wrappers.ts';
+export type { IllegalActionMode, NormalizationState } from './env/wrappers.ts';
 export { adapterFactory, adapterNames, registerAdapter } from './env/adapter.ts';
 export type { Adapter, AdapterFactory, EpisodeOutcome, SeatInfo, Symmetry } from './env/adapter.ts';
 export { rawAdapter } from './env/adapters/raw.ts';

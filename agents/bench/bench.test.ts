@@ -34,4 +34,17 @@ describe('bench', () => {
     expect(row?.stepsPerCpuSecond).toBeGreaterThanOrEqual(row!.stepsPerSecond * 0.4);
     expect(Math.abs(row!.stepsPerCpuSecond - row!.steps / row!.cpuSeconds)).toBeLessThan(0.03 * row!.stepsPerCpuSecond + 1);
   });
+
+  it('env suite over TCP: the server in a child process, every seat\'s moves, and bare clients on the same games for the ratio', { timeout: 60_000 }, async () => {
+    const [row] = await runEnvBench({ transports: ['tcp'], envs: [2], seconds: 1, warmupSeconds: 0.2, seed: 1 });
+    expect(row?.transport).toBe('tcp');
+    expect(row?.steps).toBeGreaterThan(5);
+    // An env step holds the env's move and the bot's reply (none when the env's move ends the game); a bot
+    // that starts a game makes one move more in it.
+    const movesPerStep = row!.movesPerSecond / row!.stepsPerSecond;
+    expect(movesPerStep).toBeGreaterThan(1);
+    expect(movesPerStep).toBeLessThan(2 + row!.episodes / row!.steps + 0.1);
+    expect(row?.bareMovesPerSecond).toBeGreaterThan(5);
+    expect(row?.envVsBare).toBeCloseTo(row!.movesPerSecond / row!.bareMovesPerSecond!, 1);
+  });
 });

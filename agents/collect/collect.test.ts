@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Learner } from '../agent.ts';
-import { initBackend } from '../../src/tf/backend.ts';
+import { initBackend } from '../tf/backend.ts';
 import { createLearner } from '../training/registry.ts';
 import { collect, measureCollection, type CollectConfig } from './collect.ts';
-import { learnerDecider } from './policies.ts';
+import { learnerDecider, policyIds, type ResolvedPolicy } from './policies.ts';
 import { COLUMNS, readManifest, readShard, sha256File, type Manifest, type ReadRow } from './shards.ts';
 
 let root: string;
@@ -65,7 +65,7 @@ function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
 }
 
 /** TicTacToe episodes as the data should hold them; returns each episode's final rewards by seat. */
-function checkTicTacToeEpisodes(rows: ReadRow[], episodes: number): Map<number, number[]> {
+function checkTicTacToeEpisodes(rows: ReadRow[], episodes: number, bots?: string[]): Map<number, number[]> {
   const finals = new Map<number, number[]>();
   // Rows of an episode are contiguous, ordered by seat then step.
   const seen = new Set<number>();
@@ -91,14 +91,19 @@ function checkTicTacToeEpisodes(rows: ReadRow[], episodes: number): Map<number, 
       for (const r of steps) {
         expect(r.observation.length).toBe(27);
         expect(r.mask.length).toBe(9);
-        expect(Number.isInteger(r.action) && r.mask[r.action] === 1, `episode ${id} seat ${seat} step ${r.step}: illegal action`).toBe(true);
+        expect(Number.isInteger(r.action) && r.mask[r.action] === true, `episode ${id} seat ${seat} step ${r.step}: illegal action`).toBe(true);
         // The observation agrees with the mask: legal cells are the empty plane.
-        expect(r.observation.slice(18)).toEqual(r.mask);
+        expect(r.observation.slice(18)).toEqual(r.mask.map(Number));
         if (!r.terminated) expect(r.reward).toBe(0);
-        expect(r.probs).toBeNull();
+        if (bots) expect(r).toMatchObject({ probs: null, logp: null, value: null, values: null });
+        if (bots) expect(r.policy).toBe(bots[seat]);
       }
       rewards[seat] = steps[steps.length - 1]?.reward as number;
     }
+    // Plies number the moves of both seats 0, 1, 2, ... in turn: the seats alternate.
+    const byPly = [...eps].sort((a, b) => a.ply - b.ply);
+    expect(byPly.map((r) => r.ply)).toEqual(eps.map((_, i) => i));
+    byPly.forEach((r, i) => i > 0 && expect(r.seat).not.toBe(byPly[i - 1]?.seat));
     const moves = (seats.get(0)?.length ?? 0) + (seats.get(1)?.length ?? 0);
     expect(moves >= 5 && moves <= 9).toBe(true);
     expect(Math.abs((seats.get(0)?.length ?? 0) - (seats.get(1)?.length ?? 0))).toBeLessThanOrEqual(1);
@@ -124,7 +129,7 @@ describe('collect', () => {
     expect(manifest.config).toMatchObject({ game: 'TicTacToe', policies: ['random', 'random'], players: 2, sessions: 8, seed: 1 });
     expect(manifest.seeds.seed).toBe(1);
     expect(Object.keys(rows[0] as object).sort()).toEqual(COLUMNS.map((c) => c.name).sort());
-    const finals = checkTicTacToeEpisodes(rows, 300);
+    const finals = checkTicTacToeEpisodes(rows, 300, ['random', 'random']);
     // Random players: both seats win some games.
     const wins0 = [...finals.values()].filter((r) => r[0] === 1).length;
     expect(wins0).toBeGreaterThan(50);
@@ -137,7 +142,8 @@ describe('collect', () => {
     const out = path.join(root, 'mr');
     await collect(small(out, { policies: ['minimax', 'random'] }), quiet);
     const { manifest, rows } = await readCollection(out);
-    const finals = checkTicTacToeEpisodes(rows, 300);
+    const finals = checkTicTacToeEpisodes(rows, 300, ['minimax', 'random']);
+    expect(manifest.policies.map((p) => p.id)).toEqual(['minimax', 'random']);
     const results = [...finals.values()].map((r) => r[0]);
     expect(results.every((r) => r === 1 || r === 0)).toBe(true);
     expect(results.filter((r) => r === 1).length).toBeGreaterThan(200);
@@ -160,7 +166,7 @@ describe('collect', () => {
       rows.push(...lines.map((l) => JSON.parse(l) as ReadRow));
     }
     expect(Object.keys(rows[0] as object)).toEqual(COLUMNS.map((c) => c.name));
-    checkTicTacToeEpisodes(rows, 150);
+    checkTicTacToeEpisodes(rows, 150, ['random', 'random']);
     const { rows: viaReader } = await readCollection(out);
     expect(viaReader).toEqual(rows);
     for (const r of rows) {
@@ -187,6 +193,8 @@ describe('collect', () => {
     const { manifest, rows } = await readCollection(out);
     expect(manifest.policies[0]).toMatchObject({ kind: 'tabular-q', dir: path.join(run, 'checkpoint', 'agent') });
     expect(String(manifest.policies[0]?.identity)).toMatch(/^tabular-q:sha256:[0-9a-f]{64}$/);
+    expect(manifest.policies.map((p) => p.id)).toEqual(['run-tq/checkpoint', 'random']);
+    expect(new Set(rows.map((r) => `${r.seat} ${r.policy}`))).toEqual(new Set(['0 run-tq/checkpoint', '1 random']));
     checkTicTacToeEpisodes(rows, 60);
   });
 
@@ -204,7 +212,39 @@ describe('collect', () => {
     const mask = Uint8Array.from([0, 1, 1, 0, 0, 0, 0, 0, 0]);
     const decisions = await Promise.all(Array.from({ length: 5 }, () => decider.decide(new Float32Array(27), mask)));
     expect(calls).toEqual([5]);
-    expect(decisions[0]).toEqual({ action: 1, probs: [0, 0.5, 0.5, 0, 0, 0, 0, 0, 0], values: null });
+    expect(decisions[0]).toEqual({ action: 1, probs: [0, 0.5, 0.5, 0, 0, 0, 0, 0, 0], logp: Math.log(0.5), value: null, values: null });
+  });
+
+  it('takes probs, logp and value from the act result in each of its shapes, and checks them', async () => {
+    const mask = Uint8Array.from([0, 1, 1, 0, 0, 0, 0, 0, 0]);
+    const probs = [0, 0.25, 0.75, 0, 0, 0, 0, 0, 0];
+    const decide = (act: unknown): Promise<unknown> => learnerDecider({ name: 'fake', act: () => act } as unknown as Learner, false).decide(new Float32Array(27), mask);
+    // One object per observation; logp computed from probs when absent.
+    expect(await decide([{ action: 2, probs, value: 0.5 }])).toEqual({ action: 2, probs, logp: Math.log(0.75), value: 0.5, values: null });
+    // Parallel arrays; the policy's own logp wins.
+    expect(await decide({ actions: [1], probs: [Float32Array.from(probs)], logp: [-1.5], value: [-0.25] })).toEqual({ action: 1, probs, logp: -1.5, value: -0.25, values: null });
+    // Plain actions, details from actDetails (as DQN and PPO give them) for the actions taken.
+    const explained = { name: 'fake', act: () => [2], actDetails: (_o: unknown, _m: unknown, actions: number[]) => actions.map((a) => ({ probs, logp: Math.log(probs[a] as number), value: 1.5 })) };
+    expect(await learnerDecider(explained as unknown as Learner, false).decide(new Float32Array(27), mask)).toEqual({ action: 2, probs, logp: Math.log(0.75), value: 1.5, values: null });
+    // Plain actions without probabilities: nulls.
+    expect(await decide([2])).toEqual({ action: 2, probs: null, logp: null, value: null, values: null });
+    await expect(decide([{ action: 1, logp: 0.5 }])).rejects.toThrow(/fake gave logp 0.5: expected a log-probability/);
+    await expect(decide({ actions: [1], value: [Number.NaN] })).rejects.toThrow(/fake gave value NaN: expected a finite number/);
+    await expect(decide([1, 2])).rejects.toThrow(/fake returned 2 actions for 1 observations/);
+  });
+
+  it('names policies by bot or by run folder, unique per policy', () => {
+    const ck = (dir: string, fingerprint: string): ResolvedPolicy => ({ spec: dir, kind: 'dqn', dir: path.resolve(dir), fingerprint });
+    expect(
+      policyIds([
+        { spec: 'random', kind: 'bot', bot: 'random' },
+        ck('runs/a/best/agent', '1'),
+        ck('runs/a/checkpoint', '2'),
+        ck('other/a/best/agent', '3'),
+        ck('runs/a/best/agent', '1'),
+        ck('saved-dqn', '4'),
+      ]),
+    ).toEqual(['random', 'a/best', 'a/checkpoint', 'a/best#2', 'a/best', 'saved-dqn']);
   });
 
   it('fills probs from DQN (softmax of Q) and PPO (its policy) checkpoints: a distribution over the legal actions', async () => {
@@ -226,6 +266,8 @@ describe('collect', () => {
       const probs = r.probs as number[];
       const mask = Array.from(r.mask as ArrayLike<number | boolean>, Number);
       expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(r.logp).toBeCloseTo(Math.log(probs[r.action] as number), 4);
+      expect(r.value === null || Number.isFinite(r.value)).toBe(true);
       probs.forEach((p, a) => (mask[a] ? expect(p).toBeGreaterThanOrEqual(0) : expect(p).toBe(0)));
     }
   }, 120_000);

@@ -7,10 +7,11 @@
  * or `explore` with `sample`; learner calls are batched across sessions).
  * Every step of every seat becomes a row:
  *
- *   episode_id int32, seat int32, step int32, observation list<float>,
- *   action int32, mask list<int32>, reward float, terminated bool,
- *   truncated bool, probs list<float> (nullable), values list<float> (nullable),
- *   state string (nullable)
+ *   episode_id int32, seat int32, policy string, ply int32, step int32,
+ *   observation list<float>, action int32, mask list<bool>, reward float,
+ *   terminated bool, truncated bool, probs list<float> (nullable),
+ *   logp float (nullable), value float (nullable), values list<float>
+ *   (nullable), state string (nullable)
  *
  * sorted by (episode_id, seat, step), in shards of `shardEpisodes` complete
  * episodes: `shard-00000.parquet` (Snappy; any Parquet reader) or
@@ -38,14 +39,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { makeSelfPlayEnvs, type GameEnv, type StepInfo } from '../../src/env/env.ts';
+import { makeSelfPlayEnvs, type StepInfo, type WrappedGameEnv } from '../../src/env/env.ts';
 import { embeddedGames } from '../../src/games/registry.ts';
 import { GameGymError, InvalidOptionError } from '../../src/core/errors.ts';
 import { startChildServer } from '../../src/server/child.ts';
 import { GameFramework } from '../../src/server/framework.ts';
-import { ProgressBar, compact } from '../../src/core/progress.ts';
+import { ProgressBar, compact, configLines } from '../../src/core/progress.ts';
 import { COLLECT_DEFAULTS, DATA_KEYS, configDifferences, resolveCollectConfig, splitList, type CollectConfig } from './config.ts';
-import { PolicyError, PolicySet, policyIdentity, resolvePolicy, type Decider, type ResolvedPolicy } from './policies.ts';
+import { PolicyError, PolicySet, policyIdentity, policyIds, resolvePolicy, type Decider, type ResolvedPolicy } from './policies.ts';
 import {
   COLUMNS,
   encodeShard,
@@ -150,7 +151,7 @@ function seedsOf(config: CollectConfig): Record<string, unknown> {
 export async function collect(partial: Partial<CollectConfig>, hooks: CollectHooks = {}): Promise<CollectResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
   const config = await resolveCollectConfig(partial);
-  log(`collect ${JSON.stringify(config)}`);
+  for (const line of configLines('collect (in full: "config" of manifest.json)', config)) log(line);
 
   const bySpec = new Map<string, Promise<ResolvedPolicy>>();
   const resolved = await Promise.all(
@@ -159,7 +160,8 @@ export async function collect(partial: Partial<CollectConfig>, hooks: CollectHoo
       return bySpec.get(spec) as Promise<ResolvedPolicy>;
     }),
   );
-  resolved.forEach((p, seat) => log(`seat ${seat}: ${p.dir ? `${p.kind} checkpoint ${p.dir} (sha256 ${p.fingerprint?.slice(0, 12)}...)` : `${p.bot} bot`}`));
+  const ids = policyIds(resolved);
+  resolved.forEach((p, seat) => log(`seat ${seat}: ${ids[seat]}: ${p.dir ? `${p.kind} checkpoint ${p.dir} (sha256 ${p.fingerprint?.slice(0, 12)}...)` : `${p.bot} bot`}`));
 
   const totalShards = Math.ceil(config.episodes / config.shardEpisodes);
   await mkdir(config.out, { recursive: true });
@@ -175,6 +177,7 @@ export async function collect(partial: Partial<CollectConfig>, hooks: CollectHoo
 async function collectLocked(config: CollectConfig, resolved: ResolvedPolicy[], totalShards: number, log: (line: string) => void, hooks: CollectHooks): Promise<CollectResult> {
   const out = config.out;
   const identities = resolved.map(policyIdentity);
+  const ids = policyIds(resolved);
   let manifest = await readManifest(out);
   if (manifest && !hooks.resume) {
     throw new InvalidOptionError(
@@ -184,6 +187,9 @@ async function collectLocked(config: CollectConfig, resolved: ResolvedPolicy[], 
   if (manifest) {
     const savedIdentities = manifest.policies.map((p) => p.identity);
     const diffs = configDifferences(manifest.config, config as unknown as Record<string, unknown>, DATA_KEYS.filter((k) => k !== 'policies'));
+    if (JSON.stringify(manifest.schema) !== JSON.stringify(COLUMNS)) {
+      diffs.push(`columns: the collection has ${(manifest.schema ?? []).map((c) => c.name).join(', ')} (manifest version ${manifest.manifest_version}), this version writes ${COLUMNS.map((c) => c.name).join(', ')}`);
+    }
     if (JSON.stringify(savedIdentities) !== JSON.stringify(identities)) {
       diffs.push(`policies: the collection has ${JSON.stringify(manifest.config.policies)} (${savedIdentities.join(', ')}), this run ${JSON.stringify(config.policies)} (${identities.join(', ')})`);
     }
@@ -203,12 +209,12 @@ async function collectLocked(config: CollectConfig, resolved: ResolvedPolicy[], 
     if (hooks.resume) log(`nothing to resume in ${out} (no manifest.json): starting a new collection`);
     const now = new Date().toISOString();
     manifest = {
-      manifest_version: 1,
+      manifest_version: 2,
       tool: TOOL,
       status: 'running',
       format: config.format,
       config: { ...(config as unknown as Record<string, unknown>) },
-      policies: resolved.map((p, seat) => ({ seat, spec: p.spec, kind: p.kind, bot: p.bot ?? null, dir: p.dir ?? null, fingerprint: p.fingerprint ?? null, identity: policyIdentity(p) })),
+      policies: resolved.map((p, seat) => ({ seat, id: ids[seat], spec: p.spec, kind: p.kind, bot: p.bot ?? null, dir: p.dir ?? null, fingerprint: p.fingerprint ?? null, identity: policyIdentity(p) })),
       seeds: seedsOf(config),
       schema: COLUMNS,
       counts: { episodes: 0, steps: 0, shards: 0, bytes: 0, episodes_target: config.episodes, shards_target: totalShards },
@@ -412,13 +418,14 @@ async function playShard(
     : undefined;
   const firstId = shard * config.shardEpisodes;
   const deciders = policies.shardDeciders(`${config.seed}/shard-${shard}`);
+  const ids = policies.ids;
   let failure: unknown;
   try {
     const runs = workers.slice(0, n).map(async (worker, j) => {
       try {
         const locals: number[] = [];
         for (let local = j; local < count; local += n) locals.push(local);
-        await worker.play(shard, locals, firstId, deciders, framework, stop.signal, (local, rows) => {
+        await worker.play(shard, locals, firstId, deciders, ids, framework, stop.signal, (local, rows) => {
           episodes[local] = rows;
           onEpisode(rows.length);
         });
@@ -455,7 +462,7 @@ interface SeatResult {
  */
 class SessionWorker {
   readonly remote: boolean;
-  private envs: Array<GameEnv<Float32Array, number>> | null = null;
+  private envs: Array<WrappedGameEnv<Float32Array, number>> | null = null;
   private opened = 0;
   private readonly config: CollectConfig;
   private readonly index: number;
@@ -475,6 +482,7 @@ class SessionWorker {
     locals: number[],
     firstId: number,
     deciders: Decider[],
+    ids: string[],
     framework: GameFramework | undefined,
     signal: AbortSignal,
     onEpisode: (local: number, rows: StepRow[]) => void,
@@ -490,7 +498,7 @@ class SessionWorker {
         let lost: { code: string; message: string } | undefined;
         try {
           if (!this.envs) this.open(shard, framework);
-          const seats = await this.playEpisode(firstId + local, deciders);
+          const seats = await this.playEpisode(firstId + local, deciders, ids);
           if (signal.aborted) return;
           lost = seats.find((s) => s.error && s.error.code !== 'E_GAME_STUCK')?.error;
           if (!lost) {
@@ -531,12 +539,14 @@ class SessionWorker {
   }
 
   /** Plays one episode in every seat at once; an exception closes the session (so no seat waits forever) and propagates. */
-  private async playEpisode(episodeId: number, deciders: Decider[]): Promise<SeatResult[]> {
-    const envs = this.envs as Array<GameEnv<Float32Array, number>>;
+  private async playEpisode(episodeId: number, deciders: Decider[], ids: string[]): Promise<SeatResult[]> {
+    const envs = this.envs as Array<WrappedGameEnv<Float32Array, number>>;
+    // Turns are taken one at a time: numbering the moves as the seats make them gives each its ply.
+    const plies = { next: 0 };
     let firstError: { error: unknown } | undefined;
     const settled = await Promise.allSettled(
       envs.map((env) =>
-        this.playSeat(env, episodeId, deciders).catch(async (error: unknown) => {
+        this.playSeat(env, episodeId, deciders, ids, plies).catch(async (error: unknown) => {
           // The first error is the cause; closing the session makes the other seats fail too.
           firstError ??= { error };
           await this.close();
@@ -550,7 +560,7 @@ class SessionWorker {
     return seats;
   }
 
-  private async playSeat(env: GameEnv<Float32Array, number>, episodeId: number, deciders: Decider[]): Promise<SeatResult> {
+  private async playSeat(env: WrappedGameEnv<Float32Array, number>, episodeId: number, deciders: Decider[], ids: string[], plies: { next: number }): Promise<SeatResult> {
     const first = await env.reset();
     let observation = first.observation;
     let info: StepInfo = first.info;
@@ -565,22 +575,27 @@ class SessionWorker {
         throw new InvalidOptionError(`${this.config.game}'s observations are not flat Float32Arrays: collect needs a game with a numeric observation`);
       }
       const mask = info.actionMask;
-      const { action, probs, values } = await decider.decide(observation, mask);
+      const { action, probs, logp, value, values } = await decider.decide(observation, mask);
       if (!(Number.isInteger(action) && action >= 0 && action < mask.length && mask[action] === 1)) {
         throw new PolicyError(`Policy ${decider.name} (seat ${seat}) chose action ${JSON.stringify(action)}, which its mask does not allow (legal: ${[...mask.keys()].filter((i) => mask[i]).join(', ')})`);
       }
+      const ply = plies.next++;
       const r = await env.step(action);
       rows.push({
         episode_id: episodeId,
         seat,
+        policy: ids[seat] as string,
+        ply,
         step,
         observation,
         action,
-        mask,
+        mask: Array.from(mask, (m) => m === 1),
         reward: r.reward,
         terminated: r.terminated,
         truncated: r.truncated,
         probs,
+        logp,
+        value,
         values,
         state: this.config.rawState ? JSON.stringify(info.state) : null,
       });

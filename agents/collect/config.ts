@@ -1,6 +1,6 @@
 import { makeEnv } from '../../src/env/env.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
-import type { BackendName } from '../../src/tf/backend.ts';
+import type { BackendName } from '../tf/backend.ts';
 import { DEFAULT_GAME } from '../../src/games/builtins.ts';
 import { findGame } from '../../src/games/registry.ts';
 

@@ -4,13 +4,14 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Policy } from '../../src/env/policy.ts';
 import { GameGymError, InvalidOptionError } from '../../src/core/errors.ts';
-import type { BackendName } from '../../src/tf/backend.ts';
+import type { BackendName } from '../tf/backend.ts';
 import type { Learner } from '../agent.ts';
 import { botPolicy } from '../../src/env/opponents.ts';
 import { botNames } from '../../src/games/registry.ts';
 import { BOT_AGENT_KIND, isBotName, type BotName } from '../bots.ts';
-import { inspectCheckpoint } from '../tournament/agents.ts';
-import { TFJS_AGENTS, loadLearner, type AgentName } from '../training/registry.ts';
+import { hasActDetails } from '../agent.ts';
+import { loadPolicy, resolveCheckpoint } from '../load-policy.ts';
+import { TFJS_AGENTS, type AgentName } from '../training/registry.ts';
 
 /** A policy broke the rules (an illegal or malformed action): the data would be wrong, so the run stops. */
 export class PolicyError extends GameGymError {
@@ -59,10 +60,40 @@ export interface ResolvedPolicy {
   game?: string;
   /** A bot checkpoint's seed (mixed into the per-session bot seeds). */
   botSeed?: number;
-  /** Absolute path of the checkpoint folder (the one holding config.json). */
+  /** Absolute path of the agent folder (the one holding agent.json). */
   dir?: string;
   /** SHA-256 over the checkpoint folder's files (names and contents): a resume refuses a changed checkpoint. */
   fingerprint?: string;
+}
+
+/**
+ * The id of each seat's policy, for collect's `policy` column: a bot's name
+ * (`random`), or a checkpoint's run folder and folder (`my-run/best`, the
+ * trailing `agent/` dropped). Different policies with the same id get `#2`,
+ * `#3`, ... in seat order; a policy in several seats keeps one id.
+ */
+export function policyIds(resolved: ResolvedPolicy[]): string[] {
+  const byIdentity = new Map<string, string>();
+  const taken = new Map<string, number>();
+  return resolved.map((p) => {
+    const identity = policyIdentity(p);
+    const known = byIdentity.get(identity);
+    if (known) return known;
+    let base = p.bot && !p.dir ? p.bot : checkpointId(p.dir ?? p.spec);
+    const n = (taken.get(base) ?? 0) + 1;
+    taken.set(base, n);
+    if (n > 1) base = `${base}#${n}`;
+    byIdentity.set(identity, base);
+    return base;
+  });
+}
+
+function checkpointId(dir: string): string {
+  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
+  if (parts.length > 1 && parts[parts.length - 1] === 'agent') parts.pop();
+  const last = parts[parts.length - 1] ?? dir;
+  // best/ and checkpoint/ (or a numbered checkpoint) say little without their run folder.
+  return /^(best|checkpoint)([-_]\d+)?$/.test(last) && parts.length > 1 ? `${parts[parts.length - 2]}/${last}` : last;
 }
 
 /** What identifies a policy for resume checks: the bot's name, or the checkpoint's kind and content hash. */
@@ -71,9 +102,9 @@ export function policyIdentity(p: ResolvedPolicy): string {
 }
 
 /**
- * Resolves a `--policies` entry: a bot name, or a checkpoint folder read as
- * `evaluate` reads it (a run folder is its last checkpoint; its `checkpoint/`,
- * `best/` or their `agent/` work too). Bot names win over folders of the same
+ * Resolves a `--policies` entry: a bot name, or a checkpoint folder read by
+ * `resolveCheckpoint` (a run folder is its best policy; its `best/`,
+ * `checkpoint/`, `checkpoint-<steps>/` or their `agent/` work too). Bot names win over folders of the same
  * name (write ./random for a folder).
  */
 export async function resolvePolicy(spec: string, game: string): Promise<ResolvedPolicy> {
@@ -81,11 +112,11 @@ export async function resolvePolicy(spec: string, game: string): Promise<Resolve
   if (!existsSync(spec)) {
     throw new InvalidOptionError(`Policy ${JSON.stringify(spec)} is neither a bot of ${game} (${botNames(game).join(', ')}) nor a checkpoint folder: no such folder`);
   }
-  const info = await inspectCheckpoint(spec);
+  const info = await resolveCheckpoint(spec);
   const dir = path.resolve(info.agentDir);
   const fingerprint = await folderFingerprint(dir);
   if (info.kind === BOT_AGENT_KIND) {
-    const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { bot?: unknown; seed?: unknown };
+    const saved = info.header.config as { bot?: unknown; seed?: unknown };
     if (!isBotName(saved.bot, game)) throw new InvalidOptionError(`Checkpoint ${dir} names no bot of ${game}: ${JSON.stringify(saved.bot)}`);
     return { spec, kind: 'bot', bot: saved.bot, game, botSeed: typeof saved.seed === 'number' ? saved.seed : 0, dir, fingerprint };
   }
@@ -111,10 +142,14 @@ export async function folderFingerprint(dir: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** A chosen action and, where the policy has them, its action probabilities. */
+/** A chosen action and what the policy tells about it (null where it tells nothing). */
 export interface Decision {
   action: number;
   probs: number[] | null;
+  /** Log-probability of `action` under the policy. */
+  logp: number | null;
+  /** The policy's value estimate of the observation. */
+  value: number | null;
   values: number[] | null;
 }
 
@@ -172,19 +207,79 @@ export class BatchedDecider implements Decider {
   }
 }
 
-/** A learner's batched decisions: greedy `act`, or `explore` when sampling; probabilities when it has them. */
+/**
+ * What a learner may say about one choice, in its `act` / `explore` result:
+ * `probs` (its action distribution, 0 for illegal actions), `logp` (log of
+ * the probability of the action taken) and `value` (its value estimate of
+ * the observation).
+ */
+export interface ActInfo {
+  probs?: ArrayLike<number> | null;
+  logp?: number | null;
+  value?: number | null;
+}
+
+/**
+ * Reads the actions and, where present, `probs`, `logp` and `value` from an
+ * `act` / `explore` result in any of its shapes: `number[]`, one
+ * `{action, probs?, logp?, value?}` per observation, or
+ * `{actions, probs?, logp?, value?}` with one entry per observation.
+ */
+export function readActResult(name: string, result: unknown, count: number): Array<ActInfo & { action: number }> {
+  const fail = (what: string): never => {
+    throw new PolicyError(`${name} returned ${what} for ${count} observations`);
+  };
+  if (Array.isArray(result)) {
+    if (result.length !== count) fail(`${result.length} actions`);
+    return result.map((r: unknown) => (typeof r === 'number' ? { action: r } : { ...(r as ActInfo), action: (r as { action: number } | null)?.action as number }));
+  }
+  const batch = result as { actions?: unknown; probs?: unknown; logp?: unknown; value?: unknown } | null;
+  if (!batch || !Array.isArray(batch.actions)) return fail(JSON.stringify(result)?.slice(0, 80) ?? String(result));
+  if (batch.actions.length !== count) fail(`${batch.actions.length} actions`);
+  const column = (field: unknown): ArrayLike<unknown> | undefined => (field == null ? undefined : (field as ArrayLike<unknown>));
+  const [probs, logp, value] = [column(batch.probs), column(batch.logp), column(batch.value)];
+  return (batch.actions as number[]).map((action, k) => ({
+    action,
+    probs: probs?.[k] as ActInfo['probs'],
+    logp: logp?.[k] as ActInfo['logp'],
+    value: value?.[k] as ActInfo['value'],
+  }));
+}
+
+/**
+ * A learner's batched decisions: greedy `act`, or `explore` when sampling;
+ * `probs`, `logp` and `value` from its act result, its `actDetails` or its
+ * `probabilities`, whichever it has (the first that gives a field wins).
+ */
 export function learnerDecider(learner: Learner, sample: boolean): BatchedDecider {
   return new BatchedDecider(learner.name, async (observations, masks) => {
-    const actions = sample ? await learner.explore(observations, masks, observations.map(() => 0)) : await learner.act(observations, masks);
-    const probs = hasProbabilities(learner) ? await learner.probabilities(observations, masks) : null;
-    return actions.map((action, k) => ({ action, probs: probs ? checkedProbs(learner.name, probs[k]) : null, values: null }));
+    const result: unknown = sample ? await learner.explore(observations, masks, observations.map(() => 0)) : await learner.act(observations, masks);
+    const infos = readActResult(learner.name, result, observations.length);
+    const details = hasActDetails(learner) ? await learner.actDetails(observations, masks, infos.map((i) => i.action)) : null;
+    const needProbs = infos.some((info, k) => (info.probs ?? details?.[k]?.probs) == null) && hasProbabilities(learner);
+    const probs = needProbs ? await (learner as unknown as WithProbabilities).probabilities(observations, masks) : null;
+    return infos.map((info, k) => {
+      const d = details?.[k];
+      return decision(learner.name, info.action, info.probs ?? d?.probs ?? probs?.[k] ?? null, info.logp ?? d?.logp ?? null, info.value ?? d?.value ?? null, null);
+    });
   });
 }
 
+/** A decision with checked fields; `logp` from `probs` when the policy gave probabilities but no log-probability. */
+function decision(name: string, action: number, probsRow: unknown, logp: unknown, value: unknown, values: number[] | null): Decision {
+  const probs = probsRow == null ? null : checkedProbs(name, probsRow);
+  if (logp !== null && !(typeof logp === 'number' && logp <= 0 && !Number.isNaN(logp))) throw new PolicyError(`${name} gave logp ${shown(logp)}: expected a log-probability (a number <= 0)`);
+  if (value !== null && !(typeof value === 'number' && Number.isFinite(value))) throw new PolicyError(`${name} gave value ${shown(value)}: expected a finite number`);
+  const p = probs?.[action];
+  return { action, probs, logp: logp ?? (p === undefined ? null : Math.log(p)), value, values };
+}
+
+const shown = (x: unknown): string => (typeof x === 'number' ? String(x) : JSON.stringify(x));
+
 function checkedProbs(name: string, row: unknown): number[] {
-  if (!(Array.isArray(row) || ArrayBuffer.isView(row))) throw new PolicyError(`${name}.probabilities returned ${JSON.stringify(row)} instead of a row of numbers`);
+  if (!(Array.isArray(row) || ArrayBuffer.isView(row))) throw new PolicyError(`${name} returned probs ${JSON.stringify(row)} instead of a row of numbers`);
   const out = Array.from(row as ArrayLike<number>, Number);
-  if (!out.every((p) => Number.isFinite(p))) throw new PolicyError(`${name}.probabilities returned a non-finite probability: ${JSON.stringify(out)}`);
+  if (!out.every((p) => Number.isFinite(p))) throw new PolicyError(`${name} returned a non-finite probability: ${JSON.stringify(out)}`);
   return out;
 }
 
@@ -193,12 +288,13 @@ export function botDecider(policy: Policy<Float32Array>): Decider {
   return {
     name: policy.name,
     async decide(observation, mask) {
-      const [action] = await policy.act([observation], [mask]);
-      if (!hasActionValues(policy)) return { action: action as number, probs: null, values: null };
+      const [action] = (await policy.act([observation], [mask])) as number[];
+      if (!hasActionValues(policy)) return decision(policy.name, action as number, null, null, null, null);
       const [row] = await policy.actionValues([observation], [mask]);
       const values = Array.from(row as ArrayLike<number>, (v, a) => (mask[a] ? v : 0));
       if (!values.every(Number.isFinite)) throw new PolicyError(`${policy.name}.actionValues gave a non-finite value to a legal action: ${JSON.stringify(values)}`);
-      return { action: action as number, probs: null, values };
+      // The action's value is the policy's value of the observation when it picks the best action (the optimal bot).
+      return decision(policy.name, action as number, null, null, values[action as number] ?? null, values);
     },
   };
 }
@@ -212,11 +308,14 @@ export function botDecider(policy: Policy<Float32Array>): Decider {
  */
 export class PolicySet {
   readonly resolved: ResolvedPolicy[];
+  /** The id of each seat's policy (see `policyIds`). */
+  readonly ids: string[];
   private readonly deciders = new Map<string, BatchedDecider>();
   private readonly learners: Learner[] = [];
 
   private constructor(resolved: ResolvedPolicy[]) {
     this.resolved = resolved;
+    this.ids = policyIds(resolved);
   }
 
   /** Loads the learners among the resolved policies (starting the tfjs backend first when one needs it). */
@@ -229,10 +328,10 @@ export class PolicySet {
         if (TFJS_AGENTS.includes(p.kind) && !backendStarted) {
           backendStarted = true;
           // Imported here: tfjs is heavy, and bots and tabular learners do not need it.
-          const { describeBackend, initBackend } = await import('../../src/tf/backend.ts');
+          const { describeBackend, initBackend } = await import('../tf/backend.ts');
           options.log?.(describeBackend(await initBackend(options.backend)));
         }
-        const learner = await loadLearner(p.kind, p.dir);
+        const learner = await loadPolicy(p.dir);
         set.learners.push(learner);
         set.deciders.set(p.dir, learnerDecider(learner, options.sample));
       }

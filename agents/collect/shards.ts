@@ -13,19 +13,27 @@ export interface StepRow {
   episode_id: number;
   /** The seat's player id (the index of its policy in `--policies`). */
   seat: number;
+  /** Id of the policy that chose the action (a bot's name, or a checkpoint's run and folder, e.g. `my-run/best`). */
+  policy: string;
+  /** Index of this move among all moves of the episode (every seat), from 0. */
+  ply: number;
   /** The seat's own step index in the episode, from 0. */
   step: number;
   /** What the seat saw before acting. */
   observation: Float32Array | number[];
   action: number;
-  /** 1 for each legal action when the seat acted. */
-  mask: Uint8Array | number[];
+  /** True for each legal action when the seat acted. */
+  mask: boolean[];
   /** What the seat got for this action (by the time it could act again, or the game ended). */
   reward: number;
   terminated: boolean;
   truncated: boolean;
   /** The policy's action probabilities, if it exposes them. */
   probs: number[] | null;
+  /** Log-probability of the action taken under the policy, if it exposes it or its probabilities. */
+  logp: number | null;
+  /** The policy's value estimate of the observation, if it exposes one. */
+  value: number | null;
   /** The policy's value of every action, if it exposes them (the optimal Yahtzee bot); 0 for illegal ones. */
   values: number[] | null;
   /** The raw server state the seat saw (JSON), with `--raw-state`. */
@@ -47,14 +55,18 @@ export interface ColumnInfo {
 export const COLUMNS: ColumnInfo[] = [
   { name: 'episode_id', type: 'int32', parquet: 'INT32', nullable: false, description: 'Episode id: shard index * shardEpisodes + the episode\'s index in its shard (the same ids after a resume)' },
   { name: 'seat', type: 'int32', parquet: 'INT32', nullable: false, description: 'Player id of the seat (index of its policy in config.policies)' },
+  { name: 'policy', type: 'string', parquet: 'BYTE_ARRAY (UTF8)', nullable: false, description: 'Id of the policy that chose the action: a bot\'s name (random, minimax, optimal, ...) or a checkpoint\'s run folder and folder (e.g. my-run/best); manifest.json "policies" maps ids to seats and checkpoints' },
+  { name: 'ply', type: 'int32', parquet: 'INT32', nullable: false, description: 'Index of this move among all moves of the episode (every seat), from 0' },
   { name: 'step', type: 'int32', parquet: 'INT32', nullable: false, description: 'The seat\'s own step index in the episode, from 0' },
   { name: 'observation', type: 'list<float>', parquet: 'LIST<FLOAT>', nullable: false, description: 'Flat observation the seat acted on' },
   { name: 'action', type: 'int32', parquet: 'INT32', nullable: false, description: 'Action taken' },
-  { name: 'mask', type: 'list<int32>', parquet: 'LIST<INT32>', nullable: false, description: '1 for each legal action when the seat acted, else 0' },
+  { name: 'mask', type: 'list<bool>', parquet: 'LIST<BOOLEAN>', nullable: false, description: 'True for each legal action when the seat acted' },
   { name: 'reward', type: 'float', parquet: 'FLOAT', nullable: false, description: 'Reward of the seat for this step' },
   { name: 'terminated', type: 'bool', parquet: 'BOOLEAN', nullable: false, description: 'The game ended with this step' },
   { name: 'truncated', type: 'bool', parquet: 'BOOLEAN', nullable: false, description: 'The episode was cut short with this step (the game could not go on)' },
-  { name: 'probs', type: 'list<float>', parquet: 'LIST<FLOAT>', nullable: true, description: 'The policy\'s action probabilities, null when the policy exposes none' },
+  { name: 'probs', type: 'list<float>', parquet: 'LIST<FLOAT>', nullable: true, description: 'The policy\'s action probabilities (0 for illegal actions), null when the policy exposes none (DQN: softmax of Q at its probsTemperature; PPO: its policy)' },
+  { name: 'logp', type: 'float', parquet: 'FLOAT', nullable: true, description: 'Natural log of the probability of the action taken (the policy\'s own, else log(probs[action])), null without probs' },
+  { name: 'value', type: 'float', parquet: 'FLOAT', nullable: true, description: 'The policy\'s value estimate of the observation (PPO: its critic; DQN: expected Q under its probs; optimal bot: values[action]), null when the policy gives none' },
   { name: 'values', type: 'list<float>', parquet: 'LIST<FLOAT>', nullable: true, description: 'Per action, its value to the policy, null when the policy exposes none; the optimal Yahtzee bot gives the expected points the seat still gains from this action to the end of its game under optimal play (0 for illegal actions: see mask)' },
   { name: 'state', type: 'string', parquet: 'BYTE_ARRAY (UTF8)', nullable: true, description: 'Raw server state (JSON) the seat acted on; null unless collected with --raw-state' },
 ];
@@ -62,7 +74,7 @@ export const COLUMNS: ColumnInfo[] = [
 /** A Parquet schema element, as the writer types it (it bundles its own hyparquet version). */
 type SchemaElement = NonNullable<Parameters<typeof parquetWriteBuffer>[0]['schema']>[number];
 
-const list = (name: string, element: 'FLOAT' | 'INT32', nullable: boolean): SchemaElement[] => [
+const list = (name: string, element: 'FLOAT' | 'BOOLEAN', nullable: boolean): SchemaElement[] => [
   { name, repetition_type: nullable ? 'OPTIONAL' : 'REQUIRED', converted_type: 'LIST', num_children: 1 },
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
   { name: 'element', type: element, repetition_type: 'REQUIRED' },
@@ -73,14 +85,18 @@ export const PARQUET_SCHEMA: SchemaElement[] = [
   { name: 'root', num_children: COLUMNS.length },
   { name: 'episode_id', type: 'INT32', repetition_type: 'REQUIRED' },
   { name: 'seat', type: 'INT32', repetition_type: 'REQUIRED' },
+  { name: 'policy', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+  { name: 'ply', type: 'INT32', repetition_type: 'REQUIRED' },
   { name: 'step', type: 'INT32', repetition_type: 'REQUIRED' },
   ...list('observation', 'FLOAT', false),
   { name: 'action', type: 'INT32', repetition_type: 'REQUIRED' },
-  ...list('mask', 'INT32', false),
+  ...list('mask', 'BOOLEAN', false),
   { name: 'reward', type: 'FLOAT', repetition_type: 'REQUIRED' },
   { name: 'terminated', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
   { name: 'truncated', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
   ...list('probs', 'FLOAT', true),
+  { name: 'logp', type: 'FLOAT', repetition_type: 'OPTIONAL' },
+  { name: 'value', type: 'FLOAT', repetition_type: 'OPTIONAL' },
   ...list('values', 'FLOAT', true),
   { name: 'state', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
 ];
@@ -97,14 +113,18 @@ export function encodeParquet(rows: StepRow[], metadata: Record<string, string> 
     columnData: [
       { name: 'episode_id', data: column((r) => r.episode_id) },
       { name: 'seat', data: column((r) => r.seat) },
+      { name: 'policy', data: column((r) => r.policy) },
+      { name: 'ply', data: column((r) => r.ply) },
       { name: 'step', data: column((r) => r.step) },
       { name: 'observation', data: column((r) => Array.from(r.observation)), statistics: false },
       { name: 'action', data: column((r) => r.action) },
-      { name: 'mask', data: column((r) => Array.from(r.mask)), statistics: false },
+      { name: 'mask', data: column((r) => r.mask), statistics: false },
       { name: 'reward', data: column((r) => r.reward) },
       { name: 'terminated', data: column((r) => r.terminated) },
       { name: 'truncated', data: column((r) => r.truncated) },
       { name: 'probs', data: column((r) => r.probs), statistics: false },
+      { name: 'logp', data: column((r) => r.logp) },
+      { name: 'value', data: column((r) => r.value) },
       { name: 'values', data: column((r) => r.values), statistics: false },
       { name: 'state', data: column((r) => r.state) },
     ],
@@ -120,14 +140,18 @@ export function rowToJson(r: StepRow): Record<string, unknown> {
   return {
     episode_id: r.episode_id,
     seat: r.seat,
+    policy: r.policy,
+    ply: r.ply,
     step: r.step,
     observation: Array.from(r.observation),
     action: r.action,
-    mask: Array.from(r.mask),
+    mask: r.mask,
     reward: r.reward,
     terminated: r.terminated,
     truncated: r.truncated,
     probs: r.probs,
+    logp: r.logp,
+    value: r.value,
     values: r.values,
     state: r.state,
   };
@@ -145,7 +169,7 @@ export function encodeShard(format: CollectFormat, rows: StepRow[], metadata: Re
 }
 
 /** A shard row read back: plain arrays, plain numbers. */
-export type ReadRow = Omit<StepRow, 'observation' | 'mask'> & { observation: number[]; mask: number[] };
+export type ReadRow = Omit<StepRow, 'observation'> & { observation: number[] };
 
 /** Reads a shard (either format) back into rows. */
 export async function readShard(file: string): Promise<ReadRow[]> {
@@ -232,7 +256,7 @@ export interface ShardEntry {
 
 /** `manifest.json` of a collection. */
 export interface Manifest {
-  manifest_version: 1;
+  manifest_version: 2;
   tool: string;
   /** 'running' until the last shard is written, then 'complete'. */
   status: 'running' | 'complete';

@@ -1,19 +1,19 @@
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import { botPolicy } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import { allBotNames, botNames, gameWithBot } from '../../src/games/registry.ts';
-import { BOT_AGENT_KIND, BotAgent, checkpointKind, isBotName, type BotName } from '../bots.ts';
+import { BOT_AGENT_KIND, BotAgent, isBotName, type BotName } from '../bots.ts';
+import type { LearnerSpec } from '../agent.ts';
+import { loadPolicy, POLICY_PATHS, resolveCheckpoint } from '../load-policy.ts';
 import type { Learner } from '../agent.ts';
 import { batchCalls } from '../training/batching.ts';
-import { AGENT_NAMES, TFJS_AGENTS, loadLearner, type AgentName } from '../training/registry.ts';
-
+import { AGENT_NAMES, TFJS_AGENTS } from '../training/registry.ts';
 
 /** What the agent list of a tournament may hold, for error messages. */
-export const AGENT_HELP = `a bot of the game (random, or one its spec lists; game-gym games shows them) or a checkpoint folder: a training run folder (its last checkpoint), its checkpoint/ or best/ (the best evaluated agent), or their agent/ (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;
+export const AGENT_HELP = `a bot of the game (random, or one its spec lists; game-gym games shows them) or ${POLICY_PATHS} (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;
 
 /** A player of a tournament, ready to act. */
 export interface TournamentAgent {
@@ -39,61 +39,6 @@ export interface AgentContext {
   observationSize: number;
   actionCount: number;
   seed: number;
-}
-
-/** Where a checkpoint folder's agent lives and what kind it is. */
-export interface CheckpointInfo {
-  /** The folder holding the agent's own files (config.json or ppo.json). */
-  agentDir: string;
-  kind: string;
-  /** The training run folder, when the spec was one or lies inside one. */
-  runDir?: string;
-  /** The saved learner spec, when the checkpoint records it. */
-  spec?: { observationSize?: number; actionCount?: number };
-  /** The game of the training run, when known. */
-  game?: string;
-}
-
-/**
- * Finds the agent inside a checkpoint folder: a run folder (its
- * `checkpoint/agent/`), a run's `checkpoint/` (its `agent/`), or the agent
- * folder itself. The kind comes from the agent's `config.json` (`agent`
- * field), or `ppo.json` for PPO, or the run's `config.json`.
- */
-export async function inspectCheckpoint(dir: string): Promise<CheckpointInfo> {
-  const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
-  if (!isDir(dir)) throw new InvalidOptionError(`Unknown agent ${JSON.stringify(dir)}: expected ${AGENT_HELP}; no such folder`);
-  let agentDir = dir;
-  let runDir: string | undefined;
-  if (isDir(path.join(dir, 'checkpoint', 'agent'))) {
-    runDir = dir;
-    agentDir = path.join(dir, 'checkpoint', 'agent');
-  } else if (isDir(path.join(dir, 'agent'))) {
-    runDir = path.dirname(path.resolve(dir));
-    agentDir = path.join(dir, 'agent');
-  } else if (path.basename(path.resolve(dir)) === 'agent' && ['checkpoint', 'best'].includes(path.basename(path.dirname(path.resolve(dir))))) {
-    runDir = path.dirname(path.dirname(path.resolve(dir)));
-  }
-  const run = runDir ? await readJson(path.join(runDir, 'config.json')) : undefined;
-  const game = typeof run?.game === 'string' ? run.game : undefined;
-  let kind: string | undefined;
-  let spec: CheckpointInfo['spec'];
-  if (existsSync(path.join(agentDir, 'config.json'))) {
-    kind = await checkpointKind(agentDir);
-    spec = (await readJson(path.join(agentDir, 'config.json')))?.spec as CheckpointInfo['spec'];
-  } else if (existsSync(path.join(agentDir, 'ppo.json'))) {
-    kind = 'ppo';
-    spec = (await readJson(path.join(agentDir, 'ppo.json')))?.spec as CheckpointInfo['spec'];
-  } else if (typeof run?.agent === 'string') {
-    kind = run.agent;
-  }
-  if (kind === undefined) {
-    throw new InvalidOptionError(`Folder ${dir} holds no checkpoint (no config.json or ppo.json in ${agentDir}); expected ${AGENT_HELP}`);
-  }
-  if (kind !== BOT_AGENT_KIND && !(AGENT_NAMES as readonly string[]).includes(kind)) {
-    throw new InvalidOptionError(`Checkpoint ${dir} holds an agent of kind ${JSON.stringify(kind)}; known kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')}`);
-  }
-  return { agentDir, kind, ...(runDir ? { runDir } : {}), ...(spec ? { spec } : {}), ...(game ? { game } : {}) };
 }
 
 /**
@@ -124,7 +69,7 @@ export async function resolveAgents(specs: string[], context: AgentContext): Pro
 async function resolveOne(spec: string, context: AgentContext, seed: string): Promise<TournamentAgent> {
   if (isBotName(spec, context.game) || (isBotName(spec) && !existsSync(spec))) return botEntry(spec, spec, context, seed);
   if (!existsSync(spec)) throw new InvalidOptionError(`Unknown agent ${JSON.stringify(spec)}: expected ${AGENT_HELP}; no such bot or folder`);
-  const info = await inspectCheckpoint(spec);
+  const info = await resolveCheckpoint(spec);
   if (info.game !== undefined && info.game !== context.game) {
     throw new InvalidOptionError(`Checkpoint ${spec} was trained on ${info.game}, not ${context.game}`);
   }
@@ -135,13 +80,13 @@ async function resolveOne(spec: string, context: AgentContext, seed: string): Pr
     const bot = await BotAgent.fromCheckpoint(info.agentDir);
     return { ...botEntry(bot.name, spec, context, seed), label, dir: info.agentDir };
   }
-  const s = info.spec;
+  const s = info.header.spec as LearnerSpec | null;
   if (s && (s.observationSize !== context.observationSize || s.actionCount !== context.actionCount)) {
     throw new InvalidOptionError(
       `Checkpoint ${spec} is for observationSize ${s.observationSize} and actionCount ${s.actionCount}; ${context.game} has ${context.observationSize} and ${context.actionCount}`,
     );
   }
-  const learner: Learner = await loadLearner(info.kind as AgentName, info.agentDir);
+  const learner: Learner = await loadPolicy(info.agentDir);
   const greedy: Policy<Float32Array> = { name: label, act: (o, m) => learner.act(o, m) };
   return {
     label,
@@ -164,21 +109,12 @@ function botEntry(bot: BotName, spec: string, context: AgentContext, seed: strin
   return { label: bot, spec, kind: BOT_AGENT_KIND, bot, policy, opponent: () => policy, dispose: () => {} };
 }
 
-async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new InvalidOptionError(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
 /** Whether any spec names a checkpoint of a tfjs agent (so the backend must start first). */
 export async function needsTfjs(specs: string[]): Promise<boolean> {
   for (const spec of specs) {
     if (allBotNames().includes(spec) || !existsSync(spec)) continue;
     try {
-      if (TFJS_AGENTS.includes((await inspectCheckpoint(spec)).kind)) return true;
+      if (TFJS_AGENTS.includes((await resolveCheckpoint(spec)).kind)) return true;
     } catch {
       // resolveAgents reports it.
     }

@@ -121,11 +121,11 @@ describe('runTournament on TicTacToe', () => {
     // The run's checkpoint/ folder works too.
     const r2 = await runTournament({ agents: [path.join(run, 'checkpoint'), 'random'], games: 10, bootstrap: 0 }, quiet);
     expect(r2.agents[0]?.label).toBe('TicTacToe__tabular-q__1__x');
-    // The run's best/ agent (keepBest) is told apart from its last checkpoint.
+    // Once the run has a best/ agent (keepBest), the run folder means it; it is told apart from the last checkpoint.
     const best = await createLearner('tabular-q', { observationSize: 27, actionCount: 9, numEnvs: 1, seed: 2 });
-    await best.save(path.join(run, 'best', 'agent'));
+    await best.save(path.join(run, 'best', 'agent'), { learnerState: false });
     best.dispose();
-    const r3 = await runTournament({ agents: [path.join(run, 'best'), run], games: 10, bootstrap: 0 }, quiet);
+    const r3 = await runTournament({ agents: [run, path.join(run, 'checkpoint')], games: 10, bootstrap: 0 }, quiet);
     expect(r3.agents.map((a) => [a.label, a.dir])).toEqual([
       ['TicTacToe__tabular-q__1__x/best', path.join(run, 'best', 'agent')],
       ['TicTacToe__tabular-q__1__x', path.join(run, 'checkpoint', 'agent')],
@@ -173,15 +173,15 @@ describe('runTournament on Yahtzee (single player)', () => {
 describe('agents and options', () => {
   it('rejects bad agent names, listing what is allowed', async () => {
     await expect(runTournament({ agents: ['minimax', 'bogus'], games: 2 }, quiet)).rejects.toThrow(
-      /Unknown agent "bogus": expected a bot of the game \(random, or one its spec lists; game-gym games shows them\) or a checkpoint folder/,
+      /Unknown agent "bogus": expected a bot of the game \(random, or one its spec lists; game-gym games shows them\) or a run folder \(its best policy/,
     );
     await expect(runTournament({ agents: ['greedy', 'random'], games: 2 }, quiet)).rejects.toThrow(/greedy bot plays Yahtzee, not TicTacToe; use random or minimax/);
     await expect(runTournament({ game: 'Yahtzee', agents: ['minimax'], games: 2 }, quiet)).rejects.toThrow(/minimax bot plays TicTacToe, not Yahtzee/);
     const empty = await tempDir();
-    await expect(runTournament({ agents: [empty, 'random'], games: 2 }, quiet)).rejects.toThrow(/holds no checkpoint.*expected a bot/);
+    await expect(runTournament({ agents: [empty, 'random'], games: 2 }, quiet)).rejects.toThrow(/holds no checkpoint; expected a run folder/);
     const alien = await tempDir();
     await mkdir(path.join(alien, 'checkpoint', 'agent'), { recursive: true });
-    await writeFile(path.join(alien, 'checkpoint', 'agent', 'config.json'), JSON.stringify({ agent: 'alphazero' }));
+    await writeFile(path.join(alien, 'checkpoint', 'agent', 'agent.json'), JSON.stringify({ agent: 'alphazero', version: 2 }));
     await expect(runTournament({ agents: [alien, 'random'], games: 2 }, quiet)).rejects.toThrow(/kind "alphazero"; known kinds: bot, dqn, ppo, tabular-q, menace/);
     const yahtzeeRun = await tempDir();
     await botAgent('random').save(path.join(yahtzeeRun, 'checkpoint', 'agent'));

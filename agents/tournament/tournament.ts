@@ -2,9 +2,9 @@ import type { ResultCounts } from '../training/evaluate.ts';
 import { machineInfo, type MachineInfo } from '../bench/bench.ts';
 import { makeEnv } from '../../src/env/env.ts';
 import { flatDim } from '../../src/env/spaces.ts';
-import { ProgressBar } from '../../src/core/progress.ts';
+import { ProgressBar, configLines } from '../../src/core/progress.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
-import type { BackendName } from '../../src/tf/backend.ts';
+import type { BackendName } from '../tf/backend.ts';
 import { evaluatePolicy } from '../training/evaluate.ts';
 import { wilson } from '../training/stats.ts';
 import { AGENT_HELP, needsTfjs, resolveAgents, type TournamentAgent } from './agents.ts';
@@ -147,7 +147,7 @@ export interface TournamentHooks {
 export async function runTournament(partial: Partial<TournamentConfig>, hooks: TournamentHooks = {}): Promise<TournamentResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
   const config = resolveTournamentConfig(partial);
-  log(`evaluate ${JSON.stringify(config)}`);
+  for (const line of configLines('evaluate', config)) log(line);
   const started = performance.now();
   const date = new Date().toISOString();
 
@@ -165,7 +165,7 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
   let backend: string | undefined;
   if (await needsTfjs(config.agents)) {
     // Imported only when needed: loading tfjs takes seconds and bots and tabular agents do without it.
-    const { describeBackend, initBackend } = await import('../../src/tf/backend.ts');
+    const { describeBackend, initBackend } = await import('../tf/backend.ts');
     const choice = await initBackend(config.backend);
     backend = choice.name;
     log(describeBackend(choice));

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidOptionError } from '../../src/core/errors.ts';
@@ -7,8 +8,8 @@ import { writeCurveSvg, type CurvePoint } from './curve.ts';
 export interface PlotRunsOptions {
   /** Run folders (each with config.json and metrics.jsonl). */
   runs: string[];
-  /** Evaluation metric to draw. */
-  metric: 'winRate' | 'drawRate' | 'lossRate' | 'meanScore';
+  /** Evaluation metric to draw; `rates`: win, draw and loss rates, one panel each. */
+  metric: 'rates' | 'winRate' | 'drawRate' | 'lossRate' | 'meanScore';
   /** Evaluation opponent whose results are drawn. */
   opponent: string;
   /** x axis: environment steps or training games (episodes). */
@@ -17,29 +18,46 @@ export interface PlotRunsOptions {
   title?: string;
 }
 
-/** Draws one evaluation metric of several runs on one chart (e.g. DQN against MENACE). */
+/** The y axis title of each metric of metrics.jsonl. */
+const METRIC_TITLES = { winRate: 'win rate (%)', drawRate: 'draw rate (%)', lossRate: 'loss rate (%)', meanScore: 'mean score per game' } as const;
+
+/** Draws evaluation metrics of several runs on one chart (e.g. DQN against MENACE): one line per run, one panel per rate. */
 export async function plotRuns(options: PlotRunsOptions): Promise<{ points: number; file: string }> {
-  const points: CurvePoint[] = [];
+  const metrics = options.metric === 'rates' ? (['winRate', 'drawRate', 'lossRate'] as const) : [options.metric];
+  const runs: Array<{ run: string; label: string }> = [];
   for (const run of options.runs) {
+    for (const file of ['config.json', 'metrics.jsonl']) {
+      if (!existsSync(path.join(run, file))) throw new InvalidOptionError(`Expected --runs to be training run folders (with config.json and metrics.jsonl), got ${run}: it has no ${file}`);
+    }
     const config = JSON.parse(await readFile(path.join(run, 'config.json'), 'utf8')) as { agent: string; opponent: string; seed: number };
+    runs.push({ run, label: `${config.agent} seed ${config.seed}${config.opponent === 'random' ? '' : ` (trained vs ${config.opponent})`}` });
+  }
+  // Runs that would read the same are named by their folder.
+  const repeated = new Set(runs.filter((r, i) => runs.findIndex((o) => o.label === r.label) !== i).map((r) => r.label));
+  for (const r of runs) if (repeated.has(r.label)) r.label = path.basename(path.resolve(r.run));
+  const points: CurvePoint[] = [];
+  for (const { run, label } of runs) {
     const lines = (await readFile(path.join(run, 'metrics.jsonl'), 'utf8')).split('\n').filter(Boolean);
-    const label = `${config.agent} seed ${config.seed}${config.opponent === "random" ? "" : ` (vs ${config.opponent})`}`;
     for (const line of lines) {
       const r = JSON.parse(line) as Record<string, unknown>;
       if (r.type !== 'eval' || r.opponent !== options.opponent) continue;
       const x = r[options.x];
-      const y = r[options.metric];
-      if (typeof x === 'number' && typeof y === 'number') points.push({ x, y, series: label });
+      for (const metric of metrics) {
+        const y = r[metric];
+        if (typeof x === 'number' && typeof y === 'number') points.push({ x, y: metric === 'meanScore' ? y : 100 * y, series: label, panel: METRIC_TITLES[metric] });
+      }
     }
   }
   if (points.length === 0) {
-    throw new InvalidOptionError(`No evaluations against ${options.opponent} with ${options.metric} and ${options.x} in ${options.runs.join(', ')}`);
+    throw new InvalidOptionError(`No evaluations against ${options.opponent} with ${metrics.join(', ')} and ${options.x} in ${options.runs.join(', ')}`);
   }
+  const what = options.metric === 'rates' ? 'win, draw and loss rates' : METRIC_TITLES[options.metric].replace(' (%)', '');
   await writeCurveSvg(options.out, points, {
-    title: options.title ?? `${options.metric} against ${options.opponent} (greedy evaluation)`,
+    title: options.title ?? `${what} vs ${options.opponent}`,
+    subtitle: `greedy evaluation of ${runs.length} run(s)`,
     xTitle: options.x === 'episodes' ? 'training games' : 'environment steps',
-    yTitle: options.metric,
-    ...(options.metric === 'meanScore' ? {} : { yDomain: [0, 1] as [number, number] }),
+    legendTitle: 'run',
+    ...(options.metric === 'meanScore' ? {} : { yDomain: [0, 100] as [number, number] }),
   });
   return { points: points.length, file: options.out };
 }

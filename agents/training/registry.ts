@@ -13,19 +13,19 @@ const LOADERS: Record<AgentName, () => Promise<{
   fromCheckpoint: (dir: string) => Promise<Learner>;
 }>> = {
   dqn: async () => {
-    const { DqnAgent } = await import('../dqn.ts');
+    const { DqnAgent } = await import('../dqn/dqn.ts');
     return { create: (s, c) => DqnAgent.create(s, c), fromCheckpoint: (d) => DqnAgent.fromCheckpoint(d) };
   },
   ppo: async () => {
-    const { PpoAgent } = await import('../ppo.ts');
+    const { PpoAgent } = await import('../ppo/ppo.ts');
     return { create: (s, c) => PpoAgent.create(s, c), fromCheckpoint: (d) => PpoAgent.fromCheckpoint(d) };
   },
   'tabular-q': async () => {
-    const { TabularQAgent } = await import('../tabular-q.ts');
+    const { TabularQAgent } = await import('../tabular-q/tabular-q.ts');
     return { create: (s, c) => TabularQAgent.create(s, c), fromCheckpoint: (d) => TabularQAgent.fromCheckpoint(d) };
   },
   menace: async () => {
-    const { MenaceAgent } = await import('../menace.ts');
+    const { MenaceAgent } = await import('../menace/menace.ts');
     return { create: (s, c) => MenaceAgent.create(s, c), fromCheckpoint: (d) => MenaceAgent.fromCheckpoint(d) };
   },
 };
@@ -38,4 +38,19 @@ export async function createLearner(name: AgentName, spec: LearnerSpec, config: 
 /** Loads a learner saved with `save(dir)`, ready to act and to go on learning. */
 export async function loadLearner(name: AgentName, dir: string): Promise<Learner> {
   return (await LOADERS[name]()).fromCheckpoint(dir);
+}
+
+/**
+ * Checks a learner's config overrides (`--agent-config`) against the
+ * learner's own schema, before anything is created; throws InvalidOptionError
+ * naming the field (`Expected gamma to be a number from 0 to 1, got 1.5`).
+ */
+export async function validateAgentConfig(name: AgentName, config: Record<string, unknown>): Promise<void> {
+  const check: Record<AgentName, () => Promise<unknown>> = {
+    dqn: async () => (await import('../dqn/config.ts')).resolveDqnConfig(config),
+    ppo: async () => (await import('../ppo/config.ts')).resolvePpoConfig(undefined, config),
+    'tabular-q': async () => (await import('../tabular-q/config.ts')).resolveTabularQConfig(config),
+    menace: async () => (await import('../menace/config.ts')).resolveMenaceConfig(config),
+  };
+  await check[name]();
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,12 +38,12 @@ describe('train', () => {
 
   it('writes config, metrics, curve and checkpoint, and learns with a tiny budget', async () => {
     const result = await train(
-      { agent: 'tabular-q', steps: 3000, envs: 8, evalEvery: 1000, evalGames: 300, checkpointEvery: 1000, logEvery: 500, out, agentConfig: { epsilonDecaySteps: 2000 } },
+      { agent: 'tabular-q', steps: 3000, envs: 8, evalEvery: 1000, evalGames: 300, checkpointEvery: 1000, keepCheckpoints: 2, logEvery: 500, out, agentConfig: { epsilonDecayFraction: 2 / 3 } },
       quiet,
     );
     expect(result.envSteps).toBeGreaterThanOrEqual(3000);
     expect(result.envSteps).toBeLessThan(3000 + 8);
-    for (const f of ['config.json', 'metrics.jsonl', 'progress.csv', 'curve.svg', 'checkpoint/trainer.json', 'checkpoint/agent/config.json']) {
+    for (const f of ['config.json', 'metrics.jsonl', 'progress.csv', 'curve.svg', 'checkpoint/trainer.json', 'checkpoint/agent/agent.json', 'checkpoint/agent/learner/state.json']) {
       expect(existsSync(path.join(result.runDir, f)), f).toBe(true);
     }
     expect(path.basename(result.runDir)).toMatch(/^TicTacToe__tabular-q__1__\d{4}-\d{2}-\d{2}T/);
@@ -84,7 +84,16 @@ describe('train', () => {
     expect(saved.step).toBe(top.step);
     const trainer = JSON.parse(await readFile(path.join(result.runDir, 'checkpoint', 'trainer.json'), 'utf8')) as { best: unknown };
     expect(trainer.best).toEqual({ step: top.step, score: top.score });
-    expect(existsSync(path.join(result.runDir, 'best', 'agent', 'config.json'))).toBe(true);
+    // The checkpoint contract: a header; best/ holds the policy only (no learner state); the newest 2 checkpoints kept.
+    const header = JSON.parse(await readFile(path.join(result.runDir, 'best', 'agent', 'agent.json'), 'utf8')) as Record<string, unknown>;
+    expect(header).toMatchObject({ agent: 'tabular-q', version: 2, steps: top.step, learnerState: false, config: { epsilonDecayFraction: 2 / 3 } });
+    expect((await readdir(path.join(result.runDir, 'best', 'agent'))).sort()).toEqual(['agent.json', 'policy']);
+    const last = JSON.parse(await readFile(path.join(result.runDir, 'checkpoint', 'agent', 'agent.json'), 'utf8')) as { steps: number; learnerState: boolean };
+    expect(last).toMatchObject({ steps: result.envSteps, learnerState: true });
+    const kept = (await readdir(result.runDir)).filter((f) => f.startsWith('checkpoint')).sort();
+    expect(kept).toHaveLength(2);
+    expect(kept[0]).toBe('checkpoint');
+    expect(kept[1]).toMatch(/^checkpoint-\d+$/);
   }, 60_000);
 
   it('resumes from its last checkpoint and continues the step count', async () => {
@@ -125,5 +134,6 @@ describe('train', () => {
 
   it('refuses to resume a folder without a checkpoint', async () => {
     await expect(train({}, quiet, out)).rejects.toThrow(/Nothing to resume in .*: expected a run folder with config.json and checkpoint\/trainer.json/);
+    await expect(train({}, quiet, path.join(out, 'checkpoint'))).rejects.toThrow(/Nothing to resume/);
   });
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { closeRecordings } from '../../src/client/recording.ts';
-import { makeEnv, makeSelfPlayEnvs, type GameEnv } from '../../src/env/env.ts';
+import { makeEnv, makeSelfPlayEnvs, type WrappedGameEnv } from '../../src/env/env.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
@@ -12,14 +12,15 @@ import { botNames, embeddedGames, findGame, isBot } from '../../src/games/regist
 import { AbortError, GameGymError, InvalidOptionError, ServerLostError } from '../../src/core/errors.ts';
 import { GameFramework } from '../../src/server/framework.ts';
 import { GameServer } from '../../src/server/server.ts';
-import { ProgressBar, compact } from '../../src/core/progress.ts';
-import { initBackend, describeBackend, type BackendName } from '../../src/tf/backend.ts';
+import { ProgressBar, compact, configLines } from '../../src/core/progress.ts';
+import { initBackend, describeBackend, type BackendName } from '../tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
 import type { Learner, TransitionBatch } from '../agent.ts';
 import { batchCalls } from './batching.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
 import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
 import { AGENT_NAMES, createLearner, loadLearner, type AgentName } from './registry.ts';
+import { runCheckpoints, saveAtomically, writeRunCheckpoint } from '../checkpoint.ts';
 import { sleep } from '../../src/core/sleep.ts';
 
 /** Who the learner plays against while training: a bot of the game (`name` or `name:option`), a mix, itself, or past snapshots. */
@@ -53,6 +54,8 @@ export interface TrainConfig {
   evalOpponents: string[];
   /** Env steps between checkpoints. */
   checkpointEvery: number;
+  /** Checkpoints kept: `checkpoint/` (the newest) and up to N-1 older ones as `checkpoint-<steps>/`. */
+  keepCheckpoints: number;
   /** Env steps between training log lines (metrics.jsonl, progress.csv, and the console without a progress bar). */
   logEvery: number;
   /**
@@ -91,6 +94,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   evalGames: 200,
   evalOpponents: [],
   checkpointEvery: 25_000,
+  keepCheckpoints: 1,
   logEvery: 5_000,
   keepBest: true,
   backend: 'auto',
@@ -121,7 +125,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
       throw new InvalidOptionError(`Expected ${key} to be a positive integer, got ${JSON.stringify(v)}`);
     }
   };
-  for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'logEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
+  for (const key of ['envs', 'steps', 'evalEvery', 'evalGames', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'poolSize', 'poolSnapshotEvery'] as const) positiveInt(key);
   if (!AGENT_NAMES.includes(c.agent)) throw new InvalidOptionError(`Expected agent to be one of ${AGENT_NAMES.join(', ')}, got ${JSON.stringify(c.agent)}`);
   const bots = botNames(c.game);
   if (!isBot(c.game, c.opponent) && !['mix', 'self', 'pool'].includes(c.opponent)) {
@@ -217,14 +221,18 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   let config: TrainConfig;
   let runDir: string;
   let state: TrainerState;
+  let resumeFrom: string | undefined;
   if (resumeDir) {
-    // The run folder, or its checkpoint/ (the path a run prints).
-    runDir = path.basename(path.resolve(resumeDir)) === 'checkpoint' ? path.dirname(path.resolve(resumeDir)) : resumeDir;
-    if (!existsSync(path.join(runDir, 'config.json')) || !existsSync(path.join(runDir, 'checkpoint', 'trainer.json'))) {
-      throw new InvalidOptionError(`Nothing to resume in ${resumeDir}: expected a run folder with config.json and checkpoint/trainer.json`);
+    // The run folder (its newest checkpoint), or one of its checkpoint/, checkpoint-<steps>/ (the paths a run prints).
+    const named = path.resolve(resumeDir);
+    const isCheckpoint = /^checkpoint(-\d+)?$/.test(path.basename(named));
+    runDir = isCheckpoint ? path.dirname(named) : resumeDir;
+    resumeFrom = isCheckpoint ? named : (await runCheckpoints(runDir)).find((d) => existsSync(path.join(d, 'trainer.json')));
+    if (!existsSync(path.join(runDir, 'config.json')) || resumeFrom === undefined || !existsSync(path.join(resumeFrom, 'trainer.json'))) {
+      throw new InvalidOptionError(`Nothing to resume in ${resumeDir}: expected a run folder with config.json and checkpoint/trainer.json, or one of its checkpoint folders`);
     }
     config = resolveTrainConfig(JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8')) as Partial<TrainConfig>);
-    state = JSON.parse(await readFile(path.join(runDir, 'checkpoint', 'trainer.json'), 'utf8')) as TrainerState;
+    state = JSON.parse(await readFile(path.join(resumeFrom, 'trainer.json'), 'utf8')) as TrainerState;
     // --steps on a resume is the run's new total.
     if (partial.steps !== undefined && partial.steps !== config.steps) {
       config = resolveTrainConfig({ ...config, steps: partial.steps });
@@ -247,7 +255,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     await writeFile(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     state = { envSteps: 0, episodes: 0, seconds: 0, nextEval: config.evalEvery, nextCheckpoint: config.checkpointEvery, nextSnapshot: config.poolSnapshotEvery, recent: [] };
   }
-  log(`${resumeDir ? 'resuming' : 'training'} ${JSON.stringify(config)}`);
+  for (const line of configLines(`${resumeDir ? 'resuming' : 'training'} (in full: config.json of the run folder)`, config)) log(line);
   const backend = await initBackend(config.backend);
   log(describeBackend(backend));
   log(`run folder: ${runDir}`);
@@ -258,11 +266,12 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     actionCount: flatDim(probe.actionSpace),
     numEnvs: config.envs,
     seed: config.seed,
+    totalSteps: config.steps,
     symmetries: probe.adapter.symmetries?.() ?? [],
   };
   await probe.close();
-  const agent: Learner = resumeDir
-    ? await loadLearner(config.agent, path.join(runDir, 'checkpoint', 'agent'))
+  const agent: Learner = resumeFrom
+    ? await loadLearner(config.agent, path.join(resumeFrom, 'agent'))
     : await createLearner(config.agent, spec, config.agentConfig);
 
   const pool: Learner[] = [];
@@ -319,8 +328,9 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     log(`\n${evalLine(state.envSteps, results)}${improved ? ` (best so far, saved to ${path.join(runDir, 'best')})` : ''}`);
     if (improved) {
       state.best = { step: state.envSteps, score };
+      // best/ holds what acting needs only: no optimizer, no replay buffer.
       await saveAtomically(path.join(runDir, 'best'), async (tmp) => {
-        await agent.save(path.join(tmp, 'agent'));
+        await agent.save(path.join(tmp, 'agent'), { learnerState: false, steps: state.envSteps });
         await writeFile(path.join(tmp, 'eval.json'), `${JSON.stringify({ step: state.envSteps, score, results }, null, 2)}\n`);
       });
     }
@@ -328,8 +338,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   };
 
   const checkpoint = (): Promise<void> =>
-    saveAtomically(path.join(runDir, 'checkpoint'), async (tmp) => {
-      await agent.save(path.join(tmp, 'agent'));
+    writeRunCheckpoint(runDir, config.keepCheckpoints, async (tmp) => {
+      await agent.save(path.join(tmp, 'agent'), { steps: state.envSteps });
       await writeFile(path.join(tmp, 'trainer.json'), JSON.stringify({ ...state, seconds: seconds() }));
     });
 
@@ -437,7 +447,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       if (state.envSteps >= state.nextSnapshot && config.opponent === 'pool') {
         state.nextSnapshot += config.poolSnapshotEvery;
         const dir = path.join(snapshotDir, String(state.envSteps));
-        await agent.save(dir);
+        await agent.save(dir, { learnerState: false });
         pool.push(await loadLearner(config.agent, dir));
         if (pool.length > config.poolSize) pool.shift()?.dispose();
       }
@@ -485,7 +495,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
 }
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
-function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<GameEnv<Float32Array, number>> {
+function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<WrappedGameEnv<Float32Array, number>> {
   const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const, record: config.record ?? undefined };
   const prefix = config.sessionPrefix;
   if (config.opponent === 'self') {
@@ -540,17 +550,6 @@ export function evaluationScore(results: EvaluationResult[]): number {
   return results.reduce((sum, r) => sum + (r.score ? r.score.mean : (r.exact ?? r).winRate - (r.exact ?? r).lossRate), 0) / results.length;
 }
 
-/** Writes a folder through `write(tmp)` and swaps it in with renames, so a crash leaves the old folder or the new one, never half of one. */
-async function saveAtomically(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${dir}.tmp`;
-  await rm(tmp, { recursive: true, force: true });
-  await write(tmp);
-  await rm(`${dir}.old`, { recursive: true, force: true });
-  if (existsSync(dir)) await rename(dir, `${dir}.old`);
-  await rename(tmp, dir);
-  await rm(`${dir}.old`, { recursive: true, force: true });
-}
-
 function evalLine(step: number, results: EvaluationResult[]): string {
   return `eval @ ${step} steps: ${results
     .map((r) => (r.score ? `vs ${r.opponent} mean score ${r.score.mean.toFixed(1)}` : `vs ${r.opponent} W/D/L ${pct(r.winRate)}/${pct(r.drawRate)}/${pct(r.lossRate)}${r.exact ? ` (exact ${pct(r.exact.winRate)}/${pct(r.exact.drawRate)}/${pct(r.exact.lossRate, 2)})` : ''}`))
@@ -578,7 +577,14 @@ async function truncateMetrics(file: string, step: number): Promise<void> {
   await writeFile(csv, [header, ...rows.filter((r) => Number(r.split(',')[0]) <= step)].map((l) => `${l}\n`).join(''));
 }
 
-/** Draws the run's learning curve from metrics.jsonl. */
+/** The rates of a two-player evaluation, by outcome, as metrics.jsonl names them. */
+const RATES = [
+  ['win', 'winRate'],
+  ['draw', 'drawRate'],
+  ['loss', 'lossRate'],
+] as const;
+
+/** Draws the run's learning curve from metrics.jsonl: win, draw and loss rates (or mean scores) against each evaluation opponent. */
 async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
   const file = path.join(runDir, 'metrics.jsonl');
   if (!existsSync(file)) return;
@@ -587,12 +593,8 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
   const scoreGame = rows.some((r) => r.type === 'eval' && typeof r.meanScore === 'number');
   for (const r of rows) {
     if (r.type !== 'eval') continue;
-    if (scoreGame) points.push({ x: r.step as number, y: r.meanScore as number, series: `mean score vs ${r.opponent}` });
-    else {
-      points.push({ x: r.step as number, y: r.winRate as number, series: `win vs ${r.opponent}` });
-      points.push({ x: r.step as number, y: r.drawRate as number, series: `draw vs ${r.opponent}` });
-      points.push({ x: r.step as number, y: r.lossRate as number, series: `loss vs ${r.opponent}` });
-    }
+    if (scoreGame) points.push({ x: r.step as number, y: r.meanScore as number, series: `vs ${r.opponent}` });
+    else for (const [outcome, rate] of RATES) points.push({ x: r.step as number, y: 100 * (r[rate] as number), series: `vs ${r.opponent}`, panel: `${outcome} rate (%)` });
   }
   const optimum = findGame(config.game)?.optimum;
   if (scoreGame && optimum !== undefined && points.length > 0) {
@@ -601,8 +603,10 @@ async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
     points.push({ x: 0, y: optimum, series }, { x: end, y: optimum, series });
   }
   await writeCurveSvg(path.join(runDir, 'curve.svg'), points, {
-    title: `${config.game}: ${config.agent} vs ${config.opponent} (greedy evaluation, ${config.evalGames} games)`,
-    yTitle: scoreGame ? 'mean score per game' : 'share of evaluation games',
-    ...(scoreGame ? {} : { yDomain: [0, 1] as [number, number], yFormat: '.0%' }),
+    title: `${config.game}: ${config.agent} trained vs ${config.opponent}`,
+    subtitle: `greedy evaluation, ${config.evalGames} games per opponent`,
+    yTitle: 'mean score per game',
+    // Score curves may add the optimum as a series: no longer only opponents.
+    ...(scoreGame ? {} : { yDomain: [0, 100] as [number, number], legendTitle: 'evaluation opponent' }),
   });
 }

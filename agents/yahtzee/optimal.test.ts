@@ -129,6 +129,8 @@ describe('the optimal Yahtzee bot', () => {
         expect(values).toHaveLength(57);
         const legal = r.mask.flatMap((m, a) => (m ? [values[a] as number] : []));
         expect(values[r.action]).toBeCloseTo(Math.max(...legal), 9);
+        // Its value of the observation is the chosen action's: the best one.
+        expect(r).toMatchObject({ policy: 'optimal', value: values[r.action], probs: null, logp: null });
         expect(values.every((v, a) => r.mask[a] || v === 0)).toBe(true);
         // The last decision's value is exactly what it scores.
         if (r.terminated) expect(values[r.action]).toBeCloseTo(r.reward, 9);

@@ -205,9 +205,9 @@ export class GameClient {
    * last read it, else when it next changes. Re-polls every `stateTimeoutMs`
    * and gives up with `TimeoutError` after `timeoutMs` in all.
    */
-  async state(options: CallOptions = {}): Promise<GameState> {
+  state(options: CallOptions = {}): Promise<GameState> {
     if (this.id === undefined || this.secret === undefined) {
-      throw new ClientStateError('Not joined yet: call join() or observe() before state()');
+      return Promise.reject(new ClientStateError('Not joined yet: call join() or observe() before state()'));
     }
     // Built once per join: state is the hot path of every game loop.
     const request = (this.stateRequest ??= {
@@ -220,30 +220,37 @@ export class GameClient {
     });
     const total = options.timeoutMs ?? this.timeoutMs;
     const deadline = Date.now() + total;
+    if (!(total > 0)) return this.pollAgain(null, request, options, total, deadline);
+    // The first poll answers almost every call: it runs without an async frame of its own; re-polls live in pollAgain.
+    return this.exchange(request, options.signal, Math.min(this.stateTimeoutMs, total)).then(parseGameState, (error: unknown) =>
+      this.pollAgain(error, request, options, total, deadline),
+    );
+  }
+
+  /** After a failed poll (`error`; null for none yet): nudge and poll again until the deadline, or throw what cannot be retried. */
+  private async pollAgain(error: unknown, request: StateRequest, options: CallOptions, total: number, deadline: number): Promise<GameState> {
     let internalErrors = 0;
     for (;;) {
+      if (error instanceof TimeoutError) {
+        this.stats.statePollTimeouts++;
+        // The nudge counts against the same deadline: `timeoutMs` bounds the whole call.
+        const left = deadline - Date.now();
+        if (left > 0) await this.nudge({ ...options, timeoutMs: Math.min(left, this.stateTimeoutMs) });
+      } else if (error instanceof GameServerError && error.serverMessage === INTERNAL_ERROR && internalErrors < MAX_INTERNAL_ERROR_RETRIES) {
+        // The reference fails one of two overlapping long polls of a reader (an abandoned one, say).
+        internalErrors++;
+        this.stats.internalErrorRetries++;
+      } else if (error !== null) {
+        throw error;
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw new TimeoutError(`Timed out after ${total} ms waiting for ${describeRequest(request)}: nobody moved`);
       }
-      const pollMs = Math.min(this.stateTimeoutMs, remaining);
       try {
-        return parseGameState(await this.exchange(request, options.signal, pollMs));
-      } catch (error) {
-        if (error instanceof TimeoutError) {
-          this.stats.statePollTimeouts++;
-          // The nudge counts against the same deadline: `timeoutMs` bounds the whole call.
-          const left = deadline - Date.now();
-          if (left > 0) await this.nudge({ ...options, timeoutMs: Math.min(left, this.stateTimeoutMs) });
-          continue;
-        }
-        // The reference fails one of two overlapping long polls of a reader (an abandoned one, say).
-        if (error instanceof GameServerError && error.serverMessage === INTERNAL_ERROR && internalErrors < MAX_INTERNAL_ERROR_RETRIES) {
-          internalErrors++;
-          this.stats.internalErrorRetries++;
-          continue;
-        }
-        throw error;
+        return parseGameState(await this.exchange(request, options.signal, Math.min(this.stateTimeoutMs, remaining)));
+      } catch (caught) {
+        error = caught;
       }
     }
   }
@@ -275,12 +282,16 @@ export class GameClient {
     return this.exchange(request, options.signal, options.timeoutMs ?? this.timeoutMs);
   }
 
-  private async exchange(request: Request, callSignal: AbortSignal | undefined, timeoutMs: number): Promise<Json> {
+  // Not async: one promise less per request (the hot path of every game loop).
+  private exchange(request: Request, callSignal: AbortSignal | undefined, timeoutMs: number): Promise<Json> {
     const signal = combineSignals(this.signal, callSignal);
-    if (signal?.aborted) throw new AbortError(`Aborted before sending ${describeRequest(request)}`, { cause: signal.reason });
+    if (signal?.aborted) return Promise.reject(new AbortError(`Aborted before sending ${describeRequest(request)}`, { cause: signal.reason }));
     this.stats.requests++;
-    const response = await this.transport.request(request, { timeoutMs, signal });
-    return unwrapResponse(response);
+    try {
+      return this.transport.request(request, { timeoutMs, signal }).then(unwrapResponse);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 

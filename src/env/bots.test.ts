@@ -4,21 +4,21 @@ import { InvalidOptionError } from '../core/errors.ts';
 import { GameFramework } from '../server/framework.ts';
 import { SeededRng } from '../core/rng.ts';
 import { MinimaxPolicy, RandomPolicy, randomLegal, YahtzeeGreedyPolicy } from './bots.ts';
-import { makeEnv, type GameEnv, type StepInfo } from './env.ts';
+import { makeEnv, type WrappedGameEnv, type StepInfo } from './env.ts';
 import { opponentChooser, type OpponentSpec } from './opponents.ts';
 import type { Policy } from './policy.ts';
 
 type Result = 'win' | 'draw' | 'loss';
 
 /** Plays `episodes` with `policy` choosing from the env's observation and mask; counts results and refusals. */
-async function play(env: GameEnv<Float32Array, number>, policy: Policy<Float32Array>, episodes: number) {
+async function play(env: WrappedGameEnv<Float32Array, number>, policy: Policy<Float32Array>, episodes: number) {
   const tally = { win: 0, draw: 0, loss: 0, illegal: 0, scores: [] as number[], lengths: [] as number[] };
   for (let e = 0; e < episodes; e++) {
     let { observation, info } = await env.reset();
     for (;;) {
       const [action] = await policy.act([observation], [info.actionMask]);
       const result = await env.step(action as number);
-      tally.illegal += result.info.illegalMoves;
+      tally.illegal += result.info.illegalMoves ?? 0;
       ({ observation, info } = result);
       if (result.terminated || result.truncated) {
         const outcome = info.episode?.outcome;

@@ -10,10 +10,10 @@ import { SeededRng } from '../core/rng.ts';
 import { TicTacToeAdapter } from './adapters/tictactoe.ts';
 import { YAHTZEE_ADD, YAHTZEE_CROSS } from './adapters/yahtzee.ts';
 import { randomLegal } from './bots.ts';
-import { GameStuckError, makeEnv, makeSelfPlayEnvs, type GameEnv, type StepInfo, type StepResult } from './env.ts';
+import { GameStuckError, makeEnv, makeSelfPlayEnvs, type WrappedGameEnv, type StepInfo, type StepResult } from './env.ts';
 import type { Policy } from './policy.ts';
 
-type TttEnv = GameEnv<Float32Array, number>;
+type TttEnv = WrappedGameEnv<Float32Array, number>;
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -34,7 +34,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 /** Plays random legal actions to the end of the episode. */
-async function finishEpisode(env: TttEnv | GameEnv<Float32Array, number>, info: StepInfo, rng: SeededRng): Promise<StepResult<Float32Array>> {
+async function finishEpisode(env: TttEnv | WrappedGameEnv<Float32Array, number>, info: StepInfo, rng: SeededRng): Promise<StepResult<Float32Array>> {
   for (;;) {
     const r = await env.step(randomLegal(info.actionMask, rng));
     if (r.terminated || r.truncated) return r;
@@ -261,7 +261,7 @@ describe('failures become truncation', () => {
     cleanups.push(() => env.close());
     const rng = new SeededRng('between');
     const { info } = await env.reset();
-    const end = await finishEpisode(env as GameEnv<Float32Array, number>, info, rng);
+    const end = await finishEpisode(env as WrappedGameEnv<Float32Array, number>, info, rng);
     expect(end.truncated).toBe(true);
     expect(end.info.error).toBeUndefined();
     const exited = new Promise((resolve) => child.process.once('exit', resolve));

@@ -24,6 +24,7 @@ import { OpponentSeat, opponentChooser, type OpponentSpec } from './opponents.ts
 import { clientOptionsFor, type ServerSpec } from './server-ref.ts';
 import { Seat } from './seat.ts';
 import type { Space } from './spaces.ts';
+import { IllegalActionPolicy, RecordEpisodeStatistics, TimeLimit, Wrapper, type IllegalActionMode } from './wrappers.ts';
 
 /** The game's rules leave a seat no legal move on its turn, so the game cannot end (multiplayer Yahtzee after a 150 bonus). */
 export class GameStuckError extends GameGymError {
@@ -31,9 +32,6 @@ export class GameStuckError extends GameGymError {
     super('E_GAME_STUCK', message);
   }
 }
-
-/** What to do when the server refuses an action. */
-export type IllegalActionPolicy = 'raise' | 'penalize' | 'resample';
 
 /** Options of `makeEnv`; every field has a default. */
 export interface EnvOptions<Obs = unknown, Act = unknown> {
@@ -51,11 +49,11 @@ export interface EnvOptions<Obs = unknown, Act = unknown> {
   opponents?: OpponentSpec | OpponentSpec[];
   /** Whether this seat restarts finished games (exactly one seat of a session must). Default true. */
   leader?: boolean;
-  /** Truncate an episode after this many steps of this seat (leader seats only). Default none. */
+  /** Truncate an episode after this many steps of this seat (leader seats only; the `TimeLimit` wrapper). Default none. */
   maxEpisodeSteps?: number;
   /** `'raise'` (default) throws the server's `IllegalMoveError`; `'penalize'` ends the episode with reward -1; `'resample'` plays a random legal action instead. */
-  illegalAction?: IllegalActionPolicy;
-  /** Seeds the env's random choices (resampling, opponents). */
+  illegalAction?: IllegalActionMode;
+  /** Seeds the env's random choices (resampling, opponents, playing out a non-leader's abandoned game). */
   seed?: number;
   /** Limit of each request and of each wait for the opponents (default 120 s). */
   timeoutMs?: number;
@@ -67,12 +65,12 @@ export interface EnvOptions<Obs = unknown, Act = unknown> {
   adapter?: AdapterFactory<Obs, Act>;
 }
 
-/** Episode statistics, in `info.episode` of the step that ends an episode. */
+/** Episode statistics, in `info.episode` of the step that ends an episode (`RecordEpisodeStatistics`). */
 export interface EpisodeStats {
   return: number;
   length: number;
-  /** The game's result; 'illegal' when an illegal action ended it ('penalize'), 'truncated' when cut short. */
-  outcome: EpisodeOutcome | 'illegal' | 'truncated';
+  /** The game's result; 'illegal' when an illegal action ended it ('penalize'), 'truncated' when cut short; 'terminated' from an env that tells no outcome. */
+  outcome: EpisodeOutcome | 'illegal' | 'truncated' | 'terminated';
 }
 
 /** The `info` of `reset` and `step`. */
@@ -83,11 +81,13 @@ export interface StepInfo {
   currentPlayers: number[];
   /** The raw server state. */
   state: GameState | null;
-  /** Actions the server refused this episode. */
-  illegalMoves: number;
+  /** Actions the server refused this episode (from `IllegalActionPolicy`, which `makeEnv` always adds). */
+  illegalMoves?: number;
   /** Actions replaced by a random legal one this episode (`illegalAction: 'resample'`). */
-  resampled: number;
-  /** At the end of an episode. */
+  resampled?: number;
+  /** How the episode ended, on the step that ends it, as the layer that ended it tells. */
+  outcome?: EpisodeStats['outcome'];
+  /** At the end of an episode (`RecordEpisodeStatistics`, which `makeEnv` always adds). */
   episode?: EpisodeStats;
   /** Why the episode was truncated when the session was lost. */
   error?: { code: string; message: string };
@@ -110,15 +110,22 @@ export interface Env<Obs = unknown, Act = unknown> {
   step(action: Act): Promise<StepResult<Obs>>;
   render(): string;
   close(): Promise<void>;
+  /** The action mask of the current state, for envs that can tell it between steps. */
+  actionMask?(): Uint8Array;
 }
 
-const ILLEGAL_POLICIES: IllegalActionPolicy[] = ['raise', 'penalize', 'resample'];
+/** The options `GameEnv` itself reads: the session's; the rest belong to the wrappers `makeEnv` adds. */
+export type GameEnvOptions<Obs = unknown, Act = unknown> = Omit<EnvOptions<Obs, Act>, 'maxEpisodeSteps' | 'illegalAction'>;
 
 /**
- * One seat of a game session as a reinforcement-learning environment. The
- * first `reset` joins (with the opponents), later ones restart the game (the
- * leader) or wait for the next one; `step` submits the move and returns when
- * it is this seat's turn again or the game is over.
+ * One seat of a game session as a reinforcement-learning environment, the
+ * session mechanics only: the first `reset` joins (with the opponents), later
+ * ones restart the game (the leader) or wait for the next one; `step`
+ * submits the move and returns when it is this seat's turn again or the game
+ * is over; a lost session truncates the episode and the next `reset` joins
+ * a new one. An action the server refuses throws its `IllegalMoveError` (the
+ * episode goes on). `makeEnv` adds the wrappers for time limits, episode
+ * statistics and illegal actions.
  */
 export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   readonly game: string;
@@ -127,9 +134,8 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   readonly actionSpace: Space<Act>;
   readonly players: number;
   readonly leader: boolean;
-  private readonly options: EnvOptions<Obs, Act>;
+  private readonly options: GameEnvOptions<Obs, Act>;
   private readonly factory: AdapterFactory<Obs, Act>;
-  private readonly illegalAction: IllegalActionPolicy;
   private readonly opponentSpecs: OpponentSpec[];
   private rng: SeededRng;
   private sessionName: string;
@@ -150,12 +156,8 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   private readonly lifetime = new AbortController();
   private lost = false;
   private closed = false;
-  private steps = 0;
-  private episodeReturn = 0;
-  private illegalMoves = 0;
-  private resampled = 0;
 
-  constructor(game: string, options: EnvOptions<Obs, Act> = {}) {
+  constructor(game: string, options: GameEnvOptions<Obs, Act> = {}) {
     const factory = (options.adapter ?? adapterFactory(game)) as AdapterFactory<Obs, Act> | undefined;
     if (!factory) throw new InvalidOptionError(`No adapter is registered for game ${JSON.stringify(game)}; pass options.adapter, call registerAdapter, or register a game spec (a --plugin)`);
     this.factory = factory;
@@ -168,14 +170,6 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     this.players = options.players ?? findGame(game)?.players.default ?? 1;
     if (!(Number.isInteger(this.players) && this.players > 0)) {
       throw new InvalidOptionError(`Expected players to be a positive integer, got ${String(options.players)}`);
-    }
-    this.illegalAction = options.illegalAction ?? 'raise';
-    if (!ILLEGAL_POLICIES.includes(this.illegalAction)) {
-      throw new InvalidOptionError(`Expected illegalAction to be one of ${ILLEGAL_POLICIES.join(', ')}, got ${JSON.stringify(options.illegalAction)}`);
-    }
-    const max = options.maxEpisodeSteps;
-    if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
-      throw new InvalidOptionError(`Expected maxEpisodeSteps to be a positive integer, got ${String(max)}`);
     }
     this.leader = options.leader ?? true;
     const specs = options.opponents ?? 'random';
@@ -226,13 +220,8 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     if (!this.seat || this.lost) await this.joinSession();
     const seat = this.seat as Seat<Obs, Act>;
     this.stuck = false;
-    this.steps = 0;
-    this.episodeReturn = 0;
-    this.illegalMoves = 0;
-    this.resampled = 0;
     this.needsReset = false;
     const state = await this.waitTurn(seat);
-    this.episodeReturn += this.adapter.reward(null, state, seat.info);
     return { observation: seat.observation(), info: this.info(state) };
   }
 
@@ -241,31 +230,12 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
     const seat = this.seat;
     if (!seat || this.needsReset) throw new ClientStateError('Call reset() before step(): the episode is over or has not started');
     const previous = seat.state as GameState;
-    let penalty = false;
     try {
-      try {
-        await seat.play(action);
-      } catch (error) {
-        if (!(error instanceof IllegalMoveError)) throw error;
-        this.illegalMoves++;
-        if (this.illegalAction === 'raise') throw error;
-        if (this.illegalAction === 'penalize') penalty = true;
-        else {
-          this.resampled++;
-          await seat.play(randomLegal(seat.mask(), this.rng) as Act);
-        }
-      }
-      if (penalty) {
-        this.steps++;
-        return this.finish(previous, -1, true, false);
-      }
+      // A refused action throws IllegalMoveError from here; the episode goes on.
+      await seat.play(action);
       const state = await this.waitTurn(seat);
-      this.steps++;
       const reward = this.adapter.reward(previous, state, seat.info);
       if (state.gameover) return this.finish(state, reward, true, false);
-      const max = this.options.maxEpisodeSteps;
-      if (this.leader && max !== undefined && this.steps >= max) return this.finish(state, reward, false, true);
-      this.episodeReturn += reward;
       return { observation: seat.observation(), reward, terminated: false, truncated: false, info: this.info(state) };
     } catch (caught) {
       const error = asSessionLoss(caught);
@@ -282,15 +252,17 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   private finish(state: GameState, reward: number, terminated: boolean, truncated: boolean): StepResult<Obs> {
     const seat = this.seat as Seat<Obs, Act>;
     this.needsReset = true;
-    this.episodeReturn += reward;
     const info = this.info(state);
     info.actionMask = new Uint8Array(info.actionMask.length);
-    info.episode = {
-      return: this.episodeReturn,
-      length: this.steps,
-      outcome: state.gameover ? this.adapter.outcome(state, seat.info) : terminated ? 'illegal' : 'truncated',
-    };
+    info.outcome = state.gameover ? this.adapter.outcome(state, seat.info) : 'truncated';
     return { observation: this.adapter.observe(state, seat.info), reward, terminated, truncated, info };
+  }
+
+  /** The action mask of the current state (all 0 before the first reset, once the episode is over, or off turn). */
+  actionMask(): Uint8Array {
+    const state = this.seat?.state;
+    if (!state || state.gameover || this.needsReset) return new Uint8Array(this.maskSize());
+    return (this.seat as Seat<Obs, Act>).mask();
   }
 
   /** Waits for this seat's turn; a game that leaves it no legal move, or that a bot found stuck, throws GameStuckError. */
@@ -391,8 +363,6 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
       playerId: seat.info.playerId,
       currentPlayers: state.current,
       state,
-      illegalMoves: this.illegalMoves,
-      resampled: this.resampled,
     };
   }
 
@@ -422,14 +392,72 @@ function isSessionLoss(error: unknown): error is GameGymError {
   );
 }
 
-/** Makes an env for one seat of a server game (see `EnvOptions`). */
-export function makeEnv<Obs = Float32Array, Act = number>(game: string, options: EnvOptions<Obs, Act> = {}): GameEnv<Obs, Act> {
-  return new GameEnv<Obs, Act>(game, options);
+/**
+ * What `makeEnv` returns: a `GameEnv` under the wrappers its options ask for
+ * (`IllegalActionPolicy`, `TimeLimit` for a leader with `maxEpisodeSteps`,
+ * `RecordEpisodeStatistics` outermost), with the session's facts read
+ * through from the `GameEnv` (`unwrapped`).
+ */
+export class WrappedGameEnv<Obs = Float32Array, Act = number> extends Wrapper<Obs, Act> {
+  private readonly base: GameEnv<Obs, Act>;
+
+  constructor(env: Env<Obs, Act>, base: GameEnv<Obs, Act>) {
+    super(env);
+    this.base = base;
+  }
+
+  override get unwrapped(): GameEnv<Obs, Act> {
+    return this.base;
+  }
+
+  get game(): string {
+    return this.base.game;
+  }
+
+  get adapter(): Adapter<Obs, Act> {
+    return this.base.adapter;
+  }
+
+  get players(): number {
+    return this.base.players;
+  }
+
+  get leader(): boolean {
+    return this.base.leader;
+  }
+
+  /** The session's name (share it with external clients or other envs). */
+  get session(): string {
+    return this.base.session;
+  }
+
+  /** This seat's player id (-1 before the first reset). */
+  get playerId(): number {
+    return this.base.playerId;
+  }
+
+  /** The bots in the other seats (empty for 'external' seats). */
+  get opponentSeats(): readonly OpponentSeat[] {
+    return this.base.opponentSeats;
+  }
+}
+
+/** Makes an env for one seat of a server game (see `EnvOptions`): a `GameEnv` with the default wrappers. */
+export function makeEnv<Obs = Float32Array, Act = number>(game: string, options: EnvOptions<Obs, Act> = {}): WrappedGameEnv<Obs, Act> {
+  const max = options.maxEpisodeSteps;
+  if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
+    throw new InvalidOptionError(`Expected maxEpisodeSteps to be a positive integer, got ${String(max)}`);
+  }
+  const base = new GameEnv<Obs, Act>(game, options);
+  let env: Env<Obs, Act> = new IllegalActionPolicy(base, options.illegalAction ?? 'raise', { seed: options.seed });
+  // Only the leader ends episodes early: the others' games go on until the leader restarts them.
+  if (max !== undefined && base.leader) env = new TimeLimit(env, max);
+  return new WrappedGameEnv(new RecordEpisodeStatistics(env), base);
 }
 
 /** Gymnasium's `make`: an env for one seat of the registered game with this id (`'TicTacToe-v0'`) or name. */
-export function make<Obs = Float32Array, Act = number>(id: string, options: EnvOptions<Obs, Act> = {}): GameEnv<Obs, Act> {
-  return new GameEnv<Obs, Act>(getGame(id).name, options);
+export function make<Obs = Float32Array, Act = number>(id: string, options: EnvOptions<Obs, Act> = {}): WrappedGameEnv<Obs, Act> {
+  return makeEnv<Obs, Act>(getGame(id).name, options);
 }
 
 /**
@@ -440,7 +468,7 @@ export function make<Obs = Float32Array, Act = number>(id: string, options: EnvO
 export function makeSelfPlayEnvs<Obs = Float32Array, Act = number>(
   game: string,
   options: Omit<EnvOptions<Obs, Act>, 'opponents' | 'leader' | 'name'> = {},
-): Array<GameEnv<Obs, Act>> {
+): Array<WrappedGameEnv<Obs, Act>> {
   const players = options.players ?? findGame(game)?.players.default ?? 2;
   const session = options.session ?? `selfplay-${randomBytes(6).toString('hex')}`;
   return Array.from({ length: players }, (_, i) =>

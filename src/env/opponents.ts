@@ -66,6 +66,8 @@ export class OpponentSeat {
   error: GameGymError | undefined;
   /** Called when the game leaves this seat no legal move on its turn (it cannot go on). */
   onStuck: (() => void) | undefined;
+  /** Moves this seat made that the server accepted. */
+  moves = 0;
   private readonly choose: (rng: SeededRng) => Policy<any>;
   private readonly rng: SeededRng;
   private readonly stop = new AbortController();
@@ -115,6 +117,7 @@ export class OpponentSeat {
       if (failures > 0 || action === undefined || !mask[action]) action = randomLegal(mask, this.rng);
       try {
         await this.seat.play(action, signal);
+        this.moves++;
         failures = 0;
       } catch (error) {
         if (!(error instanceof IllegalMoveError) || ++failures > 20) throw error;

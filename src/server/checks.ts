@@ -55,3 +55,46 @@ export function pythonTruthy(value: Json | undefined): boolean {
   if (typeof value === 'object') return Object.keys(value).length > 0;
   return true;
 }
+
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * `JSON.stringify(value).length` without building the string: the size
+ * accounting of every move runs on the hot path of in-process games.
+ */
+export function jsonLength(value: unknown): number {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) ? String(value).length : 4;
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'string':
+      return NEEDS_ESCAPE.test(value) ? JSON.stringify(value).length : value.length + 2;
+    case 'object':
+      break;
+    default:
+      // undefined, functions and symbols: JSON.stringify gives undefined at the top (counted as nothing) and leaves them out of objects.
+      return 0;
+  }
+  if (value === null) return 4;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(value)?.length ?? 0;
+  if (Array.isArray(value)) {
+    let n = 1 + Math.max(1, value.length);
+    for (const item of value) {
+      const t = typeof item;
+      n += t === 'undefined' || t === 'function' || t === 'symbol' ? 4 : jsonLength(item);
+    }
+    return n;
+  }
+  let n = 1;
+  let fields = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
+    const t = typeof item;
+    if (t === 'undefined' || t === 'function' || t === 'symbol') continue;
+    n += jsonLength(key) + 1 + jsonLength(item);
+    fields++;
+  }
+  return n + Math.max(1, fields);
+}

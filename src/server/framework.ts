@@ -3,7 +3,7 @@ import { InvalidOptionError } from '../core/errors.ts';
 import { REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { HandleContext, RequestHandler } from '../protocol/handler.ts';
 import type { Json, JsonObject, Response } from '../protocol/messages.ts';
-import { checkFields, pythonTruthy, type FieldKind } from './checks.ts';
+import { checkFields, jsonLength, pythonTruthy, type FieldKind } from './checks.ts';
 import type { Game, GameDefinition } from './games/game.ts';
 import { defaultGames, type GameRegistry } from './games/registry.ts';
 import { randomSeed, SeededRng } from '../core/rng.ts';
@@ -464,7 +464,7 @@ export class GameFramework implements RequestHandler {
     if (session.game.gameOver()) return fail('game has ended');
     if (!session.keyValid(playerId, req.key as string)) return fail('invalid key');
     if (!session.game.currentPlayers().includes(playerId)) return fail('not your turn');
-    const moveBytes = JSON.stringify(req.move).length;
+    const moveBytes = jsonLength(req.move);
     if (!this.stateRoomFor(session, moveBytes)) {
       return {
         status: 'error',

@@ -64,6 +64,11 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
   /** Entries of `ready` that are errors. */
   private failures = 0;
   private wake: (() => void) | undefined;
+  /** The recv() waiting without a timeout or signal (the common case): settled by `run` with no closures per batch. */
+  private waiter: { want: number; resolve: () => void; reject: (error: Error) => void } | undefined;
+  /** Per env, the `send` call that listed it last: finds an env listed twice without a Set per call. */
+  private readonly listed: Uint32Array;
+  private sends = 0;
   private closed = false;
 
   constructor(envs: Array<Env<Obs, Act>>, options: AsyncVectorEnvOptions = {}) {
@@ -85,6 +90,7 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
     this.singleActionSpace = first.actionSpace;
     this.busy = new Array<boolean>(envs.length).fill(false);
     this.needsReset = new Array<boolean>(envs.length).fill(true);
+    this.listed = new Uint32Array(envs.length);
   }
 
   /**
@@ -129,18 +135,19 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
     if (actions.length !== ids.length) {
       throw new InvalidOptionError(`Expected one action per env id (${ids.length}), got ${actions.length}`);
     }
-    const seen = new Set<number>();
+    const stamp = (this.sends = (this.sends + 1) >>> 0 || 1);
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= this.numEnvs) throw new InvalidOptionError(`Expected env ids from 0 to ${this.numEnvs - 1}, got ${id}`);
       if (this.busy[id]) throw new ClientStateError(`Env ${id} is already in flight: recv() it before sending it again`);
-      if (seen.has(id)) throw new InvalidOptionError(`Env ${id} is listed twice: send each env one action`);
-      seen.add(id);
+      if (this.listed[id] === stamp) throw new InvalidOptionError(`Env ${id} is listed twice: send each env one action`);
+      this.listed[id] = stamp;
     }
-    ids.forEach((id, k) => {
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k] as number;
       this.busy[id] = true;
       this.inFlight++;
       void this.run(id, actions[k] as Act);
-    });
+    }
   }
 
   /**
@@ -149,7 +156,7 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
    */
   async recv(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<VectorBatch<Obs>> {
     this.assertOpen();
-    if (this.wake) throw new ClientStateError('recv() while another recv() waits: await it first');
+    if (this.wake || this.waiter) throw new ClientStateError('recv() while another recv() waits: await it first');
     const want = Math.min(this.batchSize, this.inFlight + this.ready.length);
     if (want === 0) throw new ClientStateError('recv() with no env in flight: send() actions first');
     if (options.signal?.aborted) {
@@ -211,6 +218,7 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
     if (this.closed) return;
     this.closed = true;
     this.wake?.();
+    this.settle();
     await Promise.all(this.envs.map((env) => env.close()));
   }
 
@@ -234,12 +242,31 @@ export class AsyncVectorEnv<Obs = Float32Array, Act = number> {
     } finally {
       this.busy[id] = false;
       this.inFlight--;
-      this.wake?.();
+      if (this.waiter) this.settle();
+      else this.wake?.();
+    }
+  }
+
+  /** Settles the plain waiting recv() once it may return (or the vector closed). */
+  private settle(): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    if (this.closed) {
+      this.waiter = undefined;
+      waiter.reject(new ClientStateError('The vector env was closed while recv() waited'));
+    } else if (this.ready.length >= waiter.want || this.failures > 0) {
+      this.waiter = undefined;
+      waiter.resolve();
     }
   }
 
   private waitFor(want: number, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
     const { timeoutMs = Infinity, signal } = options;
+    if (timeoutMs === Infinity && !signal) {
+      return new Promise<void>((resolve, reject) => {
+        this.waiter = { want, resolve, reject };
+      });
+    }
     return new Promise<void>((resolve, reject) => {
       const timer =
         timeoutMs === Infinity

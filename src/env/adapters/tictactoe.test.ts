@@ -71,7 +71,7 @@ describe('TicTacToe env', () => {
           const result = await env.step(action);
           steps++;
           rewards += result.reward;
-          illegal += result.info.illegalMoves + result.info.resampled;
+          illegal += (result.info.illegalMoves ?? 0) + (result.info.resampled ?? 0);
           const board = result.info.state?.board as number[];
           if (board[action] !== env.playerId) problems.push(`cell ${action} played but holds ${board[action]}`);
           problems.push(...planeErrors(result.observation, result.info.state, env.playerId));

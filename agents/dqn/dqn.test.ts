@@ -1,16 +1,18 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEnv } from '../src/env/env.ts';
-import { InvalidOptionError } from '../src/core/errors.ts';
-import { GameFramework } from '../src/server/framework.ts';
-import { SeededRng } from '../src/core/rng.ts';
-import { initBackend } from '../src/tf/backend.ts';
-import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
-import type { LearnerSpec, TransitionBatch } from './agent.ts';
-import { DQN_DEFAULTS, DqnAgent, qForwardTrain, resolveDqnConfig, type DqnConfig } from './dqn.ts';
+import { makeEnv } from '../../src/env/env.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { GameFramework } from '../../src/server/framework.ts';
+import { SeededRng } from '../../src/core/rng.ts';
+import { initBackend } from '../tf/backend.ts';
+import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
+import type { LearnerSpec, TransitionBatch } from '../agent.ts';
+import { DQN_DEFAULTS, resolveDqnConfig, type DqnConfig } from './config.ts';
+import { DqnAgent } from './dqn.ts';
+import { qForwardTrain } from './network.ts';
 
 const SPEC: LearnerSpec = { observationSize: 10, actionCount: 6, numEnvs: 4, seed: 0 };
 
@@ -315,6 +317,48 @@ describe('DqnAgent', () => {
     agent.dispose();
   });
 
+  it('explains its decisions for collect: softmax of Q / probsTemperature, log-probability of the action, expected Q in reward units', async () => {
+    const rng = new SeededRng('details');
+    const agent = await DqnAgent.create(SPEC, { hiddenSizes: [8], probsTemperature: 0.5, rewardScale: 2 });
+    const obs = Array.from({ length: 5 }, () => randomObs(rng, SPEC.observationSize));
+    const masks = Array.from({ length: 5 }, () => randomMask(rng, SPEC.actionCount));
+    const actions = agent.act(obs, masks);
+    const details = agent.actDetails(obs, masks, actions);
+    const q = agent.qValues(obs);
+    details.forEach((d, k) => {
+      const mask = masks[k] as Uint8Array;
+      const row = Array.from(q[k] as Float32Array);
+      const legal = row.map((_, a) => mask[a] === 1);
+      const z = row.map((v, a) => (legal[a] ? Math.exp(v / 0.5) : 0));
+      const sum = z.reduce((a, b) => a + b, 0);
+      z.forEach((p, a) => expect(d.probs[a]).toBeCloseTo(p / sum, 6));
+      expect(d.logp).toBeCloseTo(Math.log(d.probs[actions[k] as number] as number), 10);
+      expect(d.value).toBeCloseTo(d.probs.reduce((v, p, a) => v + p * (row[a] as number), 0) / 2, 6);
+    });
+    agent.dispose();
+  });
+
+  it('takes schedules as fractions of the run\'s total steps (SB3\'s exploration_fraction), the same as the absolute counts', async () => {
+    const rng = new SeededRng('fractions');
+    const absolute = await DqnAgent.create(SPEC, { hiddenSizes: [8], explorationSteps: 40, learningRateEnd: 1e-4, learningRateDecaySteps: 100 });
+    const fraction = await DqnAgent.create({ ...SPEC, totalSteps: 100 }, { hiddenSizes: [8], explorationFraction: 0.4, learningRateEnd: 1e-4, learningRateDecayFraction: 1 });
+    for (let i = 0; i < 30; i++) {
+      const batch = randomBatch(rng, SPEC);
+      absolute.record(batch);
+      fraction.record(batch);
+      expect([fraction.epsilon, fraction.learningRate]).toEqual([absolute.epsilon, absolute.learningRate]);
+    }
+    expect(fraction.epsilon).toBe(0.05);
+    absolute.dispose();
+    fraction.dispose();
+    await expect(DqnAgent.create(SPEC, { explorationFraction: 0.5 })).rejects.toThrow('explorationFraction is a fraction of the run\'s total steps, but the learner spec gives no totalSteps');
+    await expect(DqnAgent.create(SPEC, { explorationFraction: 1.5 })).rejects.toThrow('Expected explorationFraction to be a number in (0, 1] or null, got 1.5');
+    // The main job's config keeps its schedule: 40% and 100% of its 100,000 steps are the 40,000 and 100,000 it used to give.
+    const start = JSON.parse(await readFile(path.join(import.meta.dirname, '../../experiments/configs/start.json'), 'utf8')) as { steps: number; 'agent-config': Record<string, number> };
+    expect(Math.round(start['agent-config'].explorationFraction! * start.steps)).toBe(40_000);
+    expect(Math.round(start['agent-config'].learningRateDecayFraction! * start.steps)).toBe(100_000);
+  });
+
   it('saves and restores exactly: same greedy actions, then the same actions and losses as the agent that never stopped', async () => {
     const config: Partial<DqnConfig> = {
       hiddenSizes: [32, 32],
@@ -340,9 +384,9 @@ describe('DqnAgent', () => {
     const before = a.act(probe, probeMasks);
     const ckpt = path.join(dir, 'ckpt');
     await a.save(ckpt);
-    expect((await readdir(ckpt)).sort()).toEqual(
-      ['config.json', 'online', 'optimizer.bin', 'optimizer.json', 'replay.bin', 'replay.json', 'state.json', 'target'].sort(),
-    );
+    expect((await readdir(ckpt)).sort()).toEqual(['agent.json', 'learner', 'policy']);
+    expect((await readdir(path.join(ckpt, 'policy'))).sort()).toEqual(['model.json', 'weights.bin']);
+    expect((await readdir(path.join(ckpt, 'learner'))).sort()).toEqual(['optimizer.bin', 'optimizer.json', 'replay.bin', 'replay.json', 'state.json', 'target'].sort());
     const b = await DqnAgent.fromCheckpoint(ckpt);
     expect(b.config).toEqual(a.config);
     expect(b.progress).toEqual(a.progress);

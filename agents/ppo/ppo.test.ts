@@ -3,17 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RandomPolicy } from '../src/env/bots.ts';
-import { makeEnv, makeSelfPlayEnvs } from '../src/env/env.ts';
-import type { Policy } from '../src/env/policy.ts';
-import { InvalidOptionError } from '../src/core/errors.ts';
-import { GameFramework } from '../src/server/framework.ts';
-import { SeededRng } from '../src/core/rng.ts';
-import { initBackend } from '../src/tf/backend.ts';
-import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
-import type { LearnerSpec, LearnStats, TransitionBatch } from './agent.ts';
-import { loadModel } from '../src/tf/io.ts';
-import { computeGae, matMul, PPO_DEFAULTS, PpoAgent, resolvePpoConfig, type PpoConfig } from './ppo.ts';
+import { RandomPolicy } from '../../src/env/bots.ts';
+import { makeEnv, makeSelfPlayEnvs } from '../../src/env/env.ts';
+import type { Policy } from '../../src/env/policy.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { GameFramework } from '../../src/server/framework.ts';
+import { SeededRng } from '../../src/core/rng.ts';
+import { initBackend } from '../tf/backend.ts';
+import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
+import type { LearnerSpec, LearnStats, TransitionBatch } from '../agent.ts';
+import { loadModel } from '../tf/io.ts';
+import { matMul } from '../tf/dense.ts';
+import { PPO_DEFAULTS, resolvePpoConfig, type PpoConfig } from './config.ts';
+import { computeGae, PpoAgent } from './ppo.ts';
 
 /**
  * PpoAgent: config checks, masking, the GAE arithmetic, learning on a fixed
@@ -158,6 +160,25 @@ describe('masked policy', () => {
     const none = agent.explore([new Float32Array(12)], [new Uint8Array(A)], [0]);
     expect(none[0]).toBeGreaterThanOrEqual(0);
     expect(none[0]).toBeLessThan(A);
+  });
+});
+
+describe('actDetails (collect\'s probs, logp, value)', () => {
+  it('gives the policy\'s probabilities, the log-probability of the taken action and the critic\'s value in reward units', async () => {
+    const agent = await makeAgent({ observationSize: 4, actionCount: 3, numEnvs: 1, seed: 2 }, { hidden: [8], rewardScale: 0.5 });
+    const obs = [Float32Array.from([0.1, -0.2, 0.3, 1]), Float32Array.from([1, 0, 0, 0])];
+    const masks = [Uint8Array.from([1, 0, 1]), allLegal(3)];
+    const details = agent.actDetails(obs, masks, [2, 1]);
+    const { logProbs, values } = agent.evaluate(obs, masks);
+    details.forEach((d, k) => {
+      expect(d.probs).toEqual(agent.probabilities(obs, masks)[k]);
+      expect(d.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      expect(d.value).toBeCloseTo((values[k] as number) / 0.5, 6);
+    });
+    expect(details[0]?.probs[1]).toBe(0);
+    expect(details[0]?.logp).toBe(logProbs[0]?.[2]);
+    expect(details[1]?.logp).toBeCloseTo(Math.log(details[1]?.probs[1] as number), 6);
+    agent.dispose();
   });
 });
 
@@ -368,7 +389,7 @@ describe('checkpoints', () => {
     expect(b.evaluate(probe, probeMasks)).toEqual(a.evaluate(probe, probeMasks));
 
     // The saved layers model computes what the agent computes.
-    const model = await loadModel(saved);
+    const model = await loadModel(path.join(saved, 'policy'));
     const expected = tf.tidy(() => {
       const [logits] = model.predict(tf.tensor2d(probe.map((p) => Array.from(p)))) as tf.Tensor2D[];
       return tf.logSoftmax(logits as tf.Tensor2D).arraySync() as number[][];
@@ -390,7 +411,7 @@ describe('checkpoints', () => {
     const c = await makeAgent(spec, { hidden: [16, 16] });
     await c.load(saved);
     expect(c.config).toEqual(a.config);
-    await expect(c.load(path.join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
+    await expect(c.load(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'E_CHECKPOINT' });
     const other = await makeAgent({ ...spec, actionCount: 4 });
     await expect(other.load(saved)).rejects.toThrow('actionCount 5');
   });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidOptionError } from '../core/errors.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
 
 /** The tfjs backends this package can run on, fastest first. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';

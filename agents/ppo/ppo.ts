@@ -37,268 +37,29 @@
  * recomputes its bias corrections with pow() on load: a restored run would
  * drift). The smoke run in ppo.test.ts (8 TicTacToe envs, 20k steps, 64-64
  * nets) takes about 10 s.
+ *
+ * This folder: config.ts (options and defaults), network.ts (the
+ * actor-critic), checkpoint.ts (the agent folder's files), and this file,
+ * the algorithm: rollout storage and GAE, acting, learning, saving.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InvalidOptionError } from '../src/core/errors.ts';
-import { SeededRng } from '../src/core/rng.ts';
-import { initBackend } from '../src/tf/backend.ts';
-import { loadModel, saveModel } from '../src/tf/io.ts';
-import type { Learner, LearnerSpec, LearnStats, TransitionBatch } from './agent.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { SeededRng } from '../../src/core/rng.ts';
+import type { ActDetails, Learner, LearnerSpec, LearnStats, SaveOptions, TransitionBatch, WithActDetails } from '../agent.ts';
+import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, writeAgentFolder } from '../checkpoint.ts';
+import { show } from '../config.ts';
+import { checkLearnerSpec } from '../spec.ts';
+import { Adam, clipScale } from '../tf/adam.ts';
+import { initBackend } from '../tf/backend.ts';
+import { loadModel, saveModel } from '../tf/io.ts';
+import { concatFloats, floatsFrom64, logSoftmax, toBase64 } from '../tf/tensors.ts';
+import * as checkpoint from './checkpoint.ts';
+import { resolvePpoConfig, type PpoConfig } from './config.ts';
+import { buildModel, forward, maskedLogProbs, networkOf, type Network } from './network.ts';
 
 // ---------------------------------------------------------------------------
-// 1. Config
-// ---------------------------------------------------------------------------
-
-/** PPO's hyperparameters; `PPO_DEFAULTS` has a value for every field. */
-export interface PpoConfig {
-  /** Hidden layer sizes (of the shared trunk, or of the actor and of the critic each). */
-  hidden: number[];
-  /** One trunk with a policy head and a value head (true), or separate actor and critic networks (false, as ppo.py). */
-  sharedTrunk: boolean;
-  /** Hidden-layer activation. */
-  activation: 'tanh' | 'relu';
-  learningRate: number;
-  /** Adam's epsilon (ppo.py: 1e-5). */
-  adamEpsilon: number;
-  gamma: number;
-  gaeLambda: number;
-  /** Rewards are multiplied by this before they are stored (Yahtzee's points: 0.02 keeps values near 1-5 for the value loss). */
-  rewardScale: number;
-  /** Transitions per env per rollout: an update uses numEnvs * rolloutSteps transitions. */
-  rolloutSteps: number;
-  /** Passes over each rollout. */
-  epochs: number;
-  /** Minibatches per epoch. */
-  minibatches: number;
-  /** Policy ratio clip range (and value clip range when clipValueLoss). */
-  clip: number;
-  /** Clip the value prediction's change around the rollout's value, as ppo.py's clip_vloss. */
-  clipValueLoss: boolean;
-  valueCoef: number;
-  entropyCoef: number;
-  /** Global gradient-norm limit. */
-  maxGradNorm: number;
-  /** Normalise advantages per minibatch. */
-  normalizeAdvantages: boolean;
-  /** Seeds weight init, action sampling and minibatch shuffling. Default: `spec.seed`, else 0. */
-  seed: number;
-}
-
-export const PPO_DEFAULTS: Readonly<PpoConfig> = Object.freeze({
-  hidden: [128, 128],
-  sharedTrunk: false,
-  activation: 'tanh',
-  learningRate: 3e-4,
-  adamEpsilon: 1e-5,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  rewardScale: 1,
-  rolloutSteps: 128,
-  epochs: 4,
-  minibatches: 4,
-  clip: 0.2,
-  clipValueLoss: true,
-  valueCoef: 0.5,
-  entropyCoef: 0.01,
-  maxGradNorm: 0.5,
-  normalizeAdvantages: true,
-  seed: 0,
-}) as Readonly<PpoConfig>;
-
-const ACTIVATIONS = ['tanh', 'relu'] as const;
-const CHECKPOINT_FORMAT = 'ppo-checkpoint-1';
-
-function show(value: unknown): string {
-  if (typeof value === 'string' || Array.isArray(value) || (typeof value === 'object' && value !== null)) return JSON.stringify(value);
-  return String(value);
-}
-
-function check(ok: boolean, key: string, what: string, value: unknown): void {
-  if (!ok) throw new InvalidOptionError(`Expected ${key} to be ${what}, got ${show(value)}`);
-}
-
-const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isPositiveInt = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) > 0;
-
-/** Checks a learner spec. */
-function checkSpec(spec: LearnerSpec): void {
-  check(typeof spec === 'object' && spec !== null, 'spec', 'an object', spec);
-  check(isPositiveInt(spec.observationSize), 'observationSize', 'a positive integer', spec.observationSize);
-  check(isPositiveInt(spec.actionCount) && spec.actionCount >= 2, 'actionCount', 'an integer of at least 2', spec.actionCount);
-  check(isPositiveInt(spec.numEnvs), 'numEnvs', 'a positive integer', spec.numEnvs);
-  check(Number.isSafeInteger(spec.seed), 'seed', 'an integer', spec.seed);
-}
-
-/** Fills in defaults (seed from the spec) and checks every field; throws InvalidOptionError. */
-export function resolvePpoConfig(spec: LearnerSpec, config: Partial<PpoConfig> = {}): PpoConfig {
-  check(typeof config === 'object' && config !== null && !Array.isArray(config), 'config', 'an object', config);
-  for (const key of Object.keys(config)) {
-    if (!(key in PPO_DEFAULTS)) {
-      throw new InvalidOptionError(`Unknown PPO option ${JSON.stringify(key)}; expected one of ${Object.keys(PPO_DEFAULTS).join(', ')}`);
-    }
-  }
-  const defined = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Partial<PpoConfig>;
-  const c: PpoConfig = { ...PPO_DEFAULTS, seed: spec.seed ?? PPO_DEFAULTS.seed, ...defined };
-  check(Array.isArray(c.hidden) && c.hidden.every(isPositiveInt), 'hidden', 'a list of positive integers', c.hidden);
-  c.hidden = [...c.hidden];
-  check(typeof c.sharedTrunk === 'boolean', 'sharedTrunk', 'a boolean', c.sharedTrunk);
-  check(ACTIVATIONS.includes(c.activation), 'activation', ACTIVATIONS.join(' or '), c.activation);
-  check(isNumber(c.learningRate) && c.learningRate > 0, 'learningRate', 'a positive number', c.learningRate);
-  check(isNumber(c.adamEpsilon) && c.adamEpsilon > 0, 'adamEpsilon', 'a positive number', c.adamEpsilon);
-  check(isNumber(c.gamma) && c.gamma >= 0 && c.gamma <= 1, 'gamma', 'a number from 0 to 1', c.gamma);
-  check(isNumber(c.gaeLambda) && c.gaeLambda >= 0 && c.gaeLambda <= 1, 'gaeLambda', 'a number from 0 to 1', c.gaeLambda);
-  check(isNumber(c.rewardScale) && c.rewardScale > 0, 'rewardScale', 'a positive number', c.rewardScale);
-  check(isPositiveInt(c.rolloutSteps), 'rolloutSteps', 'a positive integer', c.rolloutSteps);
-  check(isPositiveInt(c.epochs), 'epochs', 'a positive integer', c.epochs);
-  check(isPositiveInt(c.minibatches), 'minibatches', 'a positive integer', c.minibatches);
-  const batch = spec.numEnvs * c.rolloutSteps;
-  check(c.minibatches <= batch, 'minibatches', `at most numEnvs * rolloutSteps (${batch})`, c.minibatches);
-  check(isNumber(c.clip) && c.clip > 0, 'clip', 'a positive number', c.clip);
-  check(typeof c.clipValueLoss === 'boolean', 'clipValueLoss', 'a boolean', c.clipValueLoss);
-  check(isNumber(c.valueCoef) && c.valueCoef >= 0, 'valueCoef', 'a non-negative number', c.valueCoef);
-  check(isNumber(c.entropyCoef) && c.entropyCoef >= 0, 'entropyCoef', 'a non-negative number', c.entropyCoef);
-  check(isNumber(c.maxGradNorm) && c.maxGradNorm > 0, 'maxGradNorm', 'a positive number', c.maxGradNorm);
-  check(typeof c.normalizeAdvantages === 'boolean', 'normalizeAdvantages', 'a boolean', c.normalizeAdvantages);
-  check(Number.isSafeInteger(c.seed), 'seed', 'an integer', c.seed);
-  return c;
-}
-
-// ---------------------------------------------------------------------------
-// 2. Network: actor-critic MLP with ppo.py's layer_init (orthogonal weights,
-//    gain sqrt(2) hidden, 0.01 policy head, 1 value head; zero biases)
-// ---------------------------------------------------------------------------
-
-/** A seeded standard normal (Box-Muller). */
-function gaussian(rng: SeededRng): number {
-  const u = 1 - rng.next();
-  const v = rng.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
-/** A [rows x cols] kernel (row-major) with orthonormal rows or columns, times `gain` (torch's orthogonal_). */
-function orthogonal(rows: number, cols: number, gain: number, rng: SeededRng): Float32Array {
-  const n = Math.max(rows, cols);
-  const k = Math.min(rows, cols);
-  // k Gaussian vectors of length n, orthonormalised (modified Gram-Schmidt = QR with a positive diagonal).
-  const q = Array.from({ length: k }, () => Float64Array.from({ length: n }, () => gaussian(rng)));
-  for (let j = 0; j < k; j++) {
-    const v = q[j] as Float64Array;
-    for (let i = 0; i < j; i++) {
-      const u = q[i] as Float64Array;
-      let dot = 0;
-      for (let r = 0; r < n; r++) dot += (u[r] as number) * (v[r] as number);
-      for (let r = 0; r < n; r++) v[r] = (v[r] as number) - dot * (u[r] as number);
-    }
-    let norm = 0;
-    for (let r = 0; r < n; r++) norm += (v[r] as number) ** 2;
-    norm = Math.sqrt(norm);
-    for (let r = 0; r < n; r++) v[r] = (v[r] as number) / norm;
-  }
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      // rows >= cols: column c is vector c; otherwise row r is vector r.
-      out[r * cols + c] = gain * (rows >= cols ? ((q[c] as Float64Array)[r] as number) : ((q[r] as Float64Array)[c] as number));
-    }
-  }
-  return out;
-}
-
-/**
- * The actor-critic as a layers model: observation -> [logits (actionCount),
- * value (1)]. The model holds the weights (and saves them with saveModel);
- * acting and training run `forward` below on the same variables.
- */
-function buildModel(spec: LearnerSpec, config: PpoConfig, rng: SeededRng): tf.LayersModel {
-  const input = tf.input({ shape: [spec.observationSize], name: 'observation' });
-  const gains = new Map<string, number>();
-  const dense = (name: string, units: number, gain: number, activation?: 'tanh' | 'relu') => {
-    gains.set(name, gain);
-    return tf.layers.dense({ name, units, activation: activation ?? 'linear', kernelInitializer: 'zeros', biasInitializer: 'zeros' });
-  };
-  const tower = (prefix: string): tf.SymbolicTensor =>
-    config.hidden.reduce<tf.SymbolicTensor>(
-      (x, units, i) => dense(`${prefix}_${i}`, units, Math.SQRT2, config.activation).apply(x) as tf.SymbolicTensor,
-      input,
-    );
-  const actorFeatures = tower(config.sharedTrunk ? 'trunk' : 'actor');
-  const criticFeatures = config.sharedTrunk ? actorFeatures : tower('critic');
-  const logits = dense('policy', spec.actionCount, 0.01).apply(actorFeatures) as tf.SymbolicTensor;
-  const value = dense('value', 1, 1).apply(criticFeatures) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: [logits, value], name: 'ppo_actor_critic' });
-  tf.tidy(() => {
-    for (const [name, gain] of gains) {
-      const layer = model.getLayer(name);
-      const [kernel, bias] = layer.getWeights() as [tf.Tensor2D, tf.Tensor1D];
-      const [rows, cols] = kernel.shape;
-      layer.setWeights([tf.tensor2d(orthogonal(rows, cols, gain, rng), [rows, cols]), tf.zerosLike(bias)]);
-    }
-  });
-  return model;
-}
-
-/** One dense layer's variables. */
-interface DenseVars {
-  kernel: tf.Variable;
-  bias: tf.Variable;
-}
-
-/** The model's layers in call order (`critic === actor` for a shared trunk). */
-interface Network {
-  actor: DenseVars[];
-  critic: DenseVars[];
-  policy: DenseVars;
-  value: DenseVars;
-  activation: PpoConfig['activation'];
-}
-
-function networkOf(model: tf.LayersModel, config: PpoConfig): Network {
-  const layer = (name: string): DenseVars => {
-    const [kernel, bias] = model.getLayer(name).trainableWeights.map((w) => w.read() as tf.Variable);
-    if (!kernel || !bias) throw new InvalidOptionError(`The model's layer ${name} has no kernel and bias`);
-    return { kernel, bias };
-  };
-  const tower = (prefix: string): DenseVars[] => config.hidden.map((_, i) => layer(`${prefix}_${i}`));
-  const actor = tower(config.sharedTrunk ? 'trunk' : 'actor');
-  return { actor, critic: config.sharedTrunk ? actor : tower('critic'), policy: layer('policy'), value: layer('value'), activation: config.activation };
-}
-
-/**
- * a . b with a gradient made of explicit transposes and plain matMuls: on
- * WASM the default gradient's transpose-flagged matMuls are several times
- * slower (3.5x for a whole 128-128 MLP step at batch 256, gradients equal to 6e-8).
- */
-export const matMul = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [a, b, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [x, w] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(w)), tf.matMul(tf.transpose(x), dy)];
-    },
-  };
-}) as (a: tf.Tensor2D, b: tf.Tensor) => tf.Tensor2D;
-
-/** [logits (n x actionCount), values (n)] for a batch of observations. */
-function forward(net: Network, x: tf.Tensor2D): [tf.Tensor2D, tf.Tensor1D] {
-  const dense = (h: tf.Tensor2D, d: DenseVars): tf.Tensor2D => tf.add(matMul(h, d.kernel), d.bias);
-  const activate = net.activation === 'tanh' ? tf.tanh : tf.relu;
-  const tower = (layers: DenseVars[]): tf.Tensor2D => layers.reduce((h, d) => activate(dense(h, d)), x);
-  const actorFeatures = tower(net.actor);
-  const criticFeatures = net.critic === net.actor ? actorFeatures : tower(net.critic);
-  return [dense(actorFeatures, net.policy), tf.reshape(dense(criticFeatures, net.value), [-1])];
-}
-
-/** log pi(.|s) over legal actions: logits + (mask - 1) * 1e9, then log-softmax. */
-function maskedLogProbs(logits: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
-  return tf.logSoftmax(tf.add(logits, tf.mul(tf.sub(mask, 1), 1e9))) as tf.Tensor2D;
-}
-
-// ---------------------------------------------------------------------------
-// 3. Rollout storage and GAE
+// 1. Rollout storage and GAE
 // ---------------------------------------------------------------------------
 
 /** One recorded transition, with what the policy said when it chose the action. */
@@ -364,7 +125,7 @@ function sameArray(a: Float32Array, b: Float32Array): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// 4. Adam (torch.optim.Adam's update) on the CPU, with gradient-norm clipping
+// 2. The agent
 // ---------------------------------------------------------------------------
 
 /** One trainable weight: its variable and a float32 copy of its values, which Adam updates. */
@@ -374,87 +135,6 @@ interface Param {
   shape: number[];
   values: Float32Array;
 }
-
-/** Adam in plain JS over float32 state (a 27-128-128-9 actor-critic has 43k weights: under a millisecond per step). */
-class Adam {
-  step = 0;
-  readonly m: Float32Array[];
-  readonly v: Float32Array[];
-
-  constructor(
-    sizes: number[],
-    private readonly learningRate: number,
-    private readonly epsilon: number,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-  ) {
-    this.m = sizes.map((n) => new Float32Array(n));
-    this.v = sizes.map((n) => new Float32Array(n));
-  }
-
-  /** p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps), on g * scale. */
-  apply(params: Float32Array[], grads: Float32Array[], scale: number): void {
-    this.step++;
-    const { beta1: b1, beta2: b2 } = this;
-    const stepSize = this.learningRate / (1 - b1 ** this.step);
-    const correction2 = Math.sqrt(1 - b2 ** this.step);
-    params.forEach((p, i) => {
-      const g = grads[i] as Float32Array;
-      const m = this.m[i] as Float32Array;
-      const v = this.v[i] as Float32Array;
-      for (let j = 0; j < p.length; j++) {
-        const gj = (g[j] as number) * scale;
-        m[j] = b1 * (m[j] as number) + (1 - b1) * gj;
-        v[j] = b2 * (v[j] as number) + (1 - b2) * gj * gj;
-        p[j] = (p[j] as number) - (stepSize * (m[j] as number)) / (Math.sqrt(v[j] as number) / correction2 + this.epsilon);
-      }
-    });
-  }
-}
-
-/** torch's clip_grad_norm_: the factor min(1, max / (norm + 1e-6)) for the global L2 norm. */
-function clipScale(grads: Float32Array[], maxNorm: number): number {
-  let sum = 0;
-  for (const g of grads) for (let j = 0; j < g.length; j++) sum += (g[j] as number) ** 2;
-  return Math.min(1, maxNorm / (Math.sqrt(sum) + 1e-6));
-}
-
-// ---------------------------------------------------------------------------
-// 5. The agent
-// ---------------------------------------------------------------------------
-
-/** What `save` writes to ppo.json (weights go to model.json + weights.bin, Adam moments to adam.bin). */
-interface CheckpointJson {
-  format: typeof CHECKPOINT_FORMAT;
-  spec: LearnerSpec;
-  config: PpoConfig;
-  counters: { updates: number; recorded: number; gradientSteps: number };
-  rng: number[];
-  adam: { step: number; weights: Array<{ name: string; shape: number[] }> };
-  pending: Array<{ envId: number; logProbs: string; value: number }>;
-  buffers: Array<{
-    obs: string;
-    masks: string;
-    nextObs: string;
-    actions: number[];
-    rewards: number[];
-    logProbs: number[];
-    values: number[];
-    terminated: number[];
-    truncated: number[];
-  }>;
-}
-
-const toBase64 = (bytes: ArrayBufferView): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-const floatsFrom64 = (text: string): Float32Array => {
-  const b = Buffer.from(text, 'base64');
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
-const concatFloats = (arrays: Float32Array[], size: number): Float32Array => {
-  const out = new Float32Array(arrays.length * size);
-  arrays.forEach((a, i) => out.set(a, i * size));
-  return out;
-};
 
 /** Masks as float rows for the network; an all-zero mask (no legal action) allows every action. */
 function maskRows(masks: Uint8Array[], actionCount: number): Float32Array {
@@ -474,18 +154,8 @@ function paramsOf(model: tf.LayersModel): Param[] {
   });
 }
 
-/** log-softmax of one row of (masked) logits, in float64. */
-function logSoftmax(z: Float64Array): Float32Array {
-  let max = -Infinity;
-  for (const x of z) max = Math.max(max, x);
-  let sum = 0;
-  for (const x of z) sum += Math.exp(x - max);
-  const lse = max + Math.log(sum);
-  return Float32Array.from(z, (x) => x - lse);
-}
-
 /** PPO with a masked categorical policy; see the top of this file. */
-export class PpoAgent implements Learner {
+export class PpoAgent implements Learner, WithActDetails {
   readonly name = 'ppo';
   readonly spec: LearnerSpec;
   private cfg: PpoConfig;
@@ -515,16 +185,16 @@ export class PpoAgent implements Learner {
 
   /** A fresh agent (starts the tfjs backend first). Throws InvalidOptionError on a bad spec or config. */
   static async create(spec: LearnerSpec, config: Partial<PpoConfig> = {}): Promise<PpoAgent> {
-    checkSpec(spec);
-    const resolved = resolvePpoConfig(spec, config);
+    const checked = checkLearnerSpec(spec, 2);
+    const resolved = resolvePpoConfig(checked, config);
     await initBackend();
-    return new PpoAgent(spec, resolved);
+    return new PpoAgent(checked, resolved);
   }
 
-  /** An agent restored from `save(dir)`: same weights, Adam state, config, counters, rng and buffers. */
+  /** An agent restored from `save(dir)`: same weights, config and (when saved) Adam state, counters, rng and buffers. */
   static async fromCheckpoint(dir: string): Promise<PpoAgent> {
-    const saved = await readCheckpointJson(dir);
-    const agent = await PpoAgent.create(saved.spec, saved.config);
+    const header = await readHeader(dir, 'ppo');
+    const agent = await PpoAgent.create(header.spec as LearnerSpec, header.config as PpoConfig);
     await agent.load(dir);
     return agent;
   }
@@ -555,6 +225,20 @@ export class PpoAgent implements Learner {
   /** The policy's action probabilities (0 for illegal actions), for collect's `probs` column: one model call. */
   probabilities(observations: Float32Array[], masks: Uint8Array[]): number[][] {
     return this.evaluate(observations, masks).logProbs.map((row) => Array.from(row, Math.exp));
+  }
+
+  /**
+   * For collect: `probs` as `probabilities`, `logp` the log-probability of
+   * the taken action, `value` the critic's V(s) divided by `rewardScale`
+   * (reward units). One model call.
+   */
+  actDetails(observations: Float32Array[], masks: Uint8Array[], actions: number[]): ActDetails[] {
+    const { logProbs, values } = this.evaluate(observations, masks);
+    return logProbs.map((row, k) => ({
+      probs: Array.from(row, Math.exp),
+      logp: row[actions[k] as number] ?? Number.NEGATIVE_INFINITY,
+      value: (values[k] as number) / this.cfg.rewardScale,
+    }));
   }
 
   /** Greedy: the legal action with the largest logit. */
@@ -881,22 +565,15 @@ export class PpoAgent implements Learner {
   // -- checkpoints ----------------------------------------------------------
 
   /**
-   * Writes model.json + weights.bin (the actor-critic), adam.bin (Adam's
-   * moments) and ppo.json (spec, config, counters, rng state, Adam step,
-   * pending explore results and the rollout buffers), so that a checkpoint
-   * continues exactly.
+   * Writes the agent folder: agent.json, policy/ (the actor-critic) and,
+   * unless `learnerState` is false, learner/ (Adam's moments, counters, rng
+   * state, pending explore results and the rollout buffers), so that a
+   * checkpoint continues exactly.
    */
-  async save(dir: string): Promise<void> {
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
     this.assertLive();
-    await mkdir(dir, { recursive: true });
-    await saveModel(this.model, dir);
-    const moments = [...this.adam.m, ...this.adam.v];
-    await writeFile(path.join(dir, 'adam.bin'), Buffer.concat(moments.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
     const O = this.spec.observationSize;
-    const json: CheckpointJson = {
-      format: CHECKPOINT_FORMAT,
-      spec: this.spec,
-      config: this.config,
+    const learnerState = (): checkpoint.PpoLearnerState => ({
       counters: { updates: this.updates, recorded: this.recorded, gradientSteps: this.gradientSteps },
       rng: this.rng.getState(),
       adam: { step: this.adam.step, weights: this.params.map((p) => ({ name: p.name, shape: p.shape })) },
@@ -912,45 +589,49 @@ export class PpoAgent implements Learner {
         terminated: steps.map((s) => (s.terminated ? 1 : 0)),
         truncated: steps.map((s) => (s.truncated ? 1 : 0)),
       })),
-    };
-    // config.json names the agent for tools that load any checkpoint (evaluate, collect).
-    await writeFile(path.join(dir, 'config.json'), JSON.stringify({ agent: 'ppo', config: this.config }, null, 2));
-    // ppo.json last: its presence marks a complete checkpoint.
-    await writeFile(path.join(dir, 'ppo.json'), JSON.stringify(json));
+    });
+    await writeAgentFolder(
+      dir,
+      { agent: 'ppo', config: this.config, spec: this.spec, steps: options.steps ?? this.recorded },
+      (policyDir) => saveModel(this.model, policyDir),
+      options.learnerState === false ? undefined : (learnerDir) => checkpoint.saveLearner(learnerDir, this.adam.toBytes(), learnerState()),
+    );
   }
 
-  /** Restores everything `save` wrote; the checkpoint's config replaces this agent's. */
+  /** Restores what `save` wrote (the policy only, when the folder has no learner state); the checkpoint's config replaces this agent's. */
   async load(dir: string): Promise<void> {
     this.assertLive();
-    const saved = await readCheckpointJson(dir);
+    const header = await readHeader(dir, 'ppo');
+    const savedSpec = header.spec as LearnerSpec;
     const { observationSize: O, actionCount: A, numEnvs } = this.spec;
-    if (saved.spec.observationSize !== O || saved.spec.actionCount !== A || saved.spec.numEnvs !== numEnvs) {
+    if (savedSpec.observationSize !== O || savedSpec.actionCount !== A || savedSpec.numEnvs !== numEnvs) {
       throw new InvalidOptionError(
-        `The checkpoint in ${dir} is for observationSize ${saved.spec.observationSize}, actionCount ${saved.spec.actionCount}, numEnvs ${saved.spec.numEnvs}; this agent has ${O}, ${A}, ${numEnvs}`,
+        `The checkpoint in ${dir} is for observationSize ${savedSpec.observationSize}, actionCount ${savedSpec.actionCount}, numEnvs ${savedSpec.numEnvs}; this agent has ${O}, ${A}, ${numEnvs}`,
       );
     }
-    const config = resolvePpoConfig(this.spec, saved.config);
-    const model = await loadModel(dir);
+    const config = resolvePpoConfig(this.spec, header.config as PpoConfig);
+    const model = await loadModel(path.join(dir, POLICY_DIR));
     let net: Network;
     let params: Param[];
     let adam: Adam;
+    let saved: checkpoint.PpoLearnerState | undefined;
     try {
       net = networkOf(model, config);
       params = paramsOf(model);
-      const names = params.map((p) => p.name);
-      if (JSON.stringify(names) !== JSON.stringify(saved.adam.weights.map((w) => w.name))) {
-        throw new InvalidOptionError(`The model in ${dir} does not match its ppo.json (weights ${names.join(', ')})`);
-      }
-      const bytes = await readFile(path.join(dir, 'adam.bin'));
-      const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
       adam = new Adam(params.map((p) => p.values.length), config.learningRate, config.adamEpsilon);
-      let offset = 0;
-      for (const slot of [...adam.m, ...adam.v]) {
-        slot.set(floats.subarray(offset, offset + slot.length));
-        offset += slot.length;
+      if (header.learnerState) {
+        const learner = await checkpoint.loadLearner(path.join(dir, LEARNER_DIR));
+        saved = learner.state;
+        const names = params.map((p) => p.name);
+        if (JSON.stringify(names) !== JSON.stringify(saved.adam.weights.map((w) => w.name))) {
+          throw new CheckpointError(`The model in ${dir} does not match its learner state (weights ${names.join(', ')})`);
+        }
+        try {
+          adam.restore(learner.adamBytes, saved.adam.step);
+        } catch (error) {
+          throw new CheckpointError(`adam.bin in ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
-      if (offset !== floats.length) throw new InvalidOptionError(`adam.bin in ${dir} holds ${floats.length} numbers, expected ${offset}`);
-      adam.step = saved.adam.step;
     } catch (error) {
       model.dispose();
       throw error;
@@ -961,6 +642,7 @@ export class PpoAgent implements Learner {
     this.params = params;
     this.adam = adam;
     this.cfg = config;
+    if (!saved) return;
     this.rng.setState(saved.rng);
     this.updates = saved.counters.updates;
     this.recorded = saved.counters.recorded;
@@ -1041,12 +723,4 @@ interface Flat {
   values: Float32Array;
   advantages: Float64Array;
   returns: Float32Array;
-}
-
-async function readCheckpointJson(dir: string): Promise<CheckpointJson> {
-  const saved = JSON.parse(await readFile(path.join(dir, 'ppo.json'), 'utf8')) as CheckpointJson;
-  if (saved.format !== CHECKPOINT_FORMAT) {
-    throw new InvalidOptionError(`Expected a PPO checkpoint (${CHECKPOINT_FORMAT}) in ${dir}, got format ${show(saved.format)}`);
-  }
-  return saved;
 }

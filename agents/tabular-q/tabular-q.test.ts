@@ -2,14 +2,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeEnv } from '../src/env/env.ts';
-import { InvalidOptionError } from '../src/core/errors.ts';
-import { GameFramework } from '../src/server/framework.ts';
-import { SeededRng } from '../src/core/rng.ts';
-import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
-import type { Learner, LearnerSpec, TransitionBatch } from './agent.ts';
-import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from './testing/learners.ts';
-import { observationKey, resolveTabularQConfig, TABULAR_Q_DEFAULTS, TabularQAgent } from './tabular-q.ts';
+import { makeEnv } from '../../src/env/env.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { GameFramework } from '../../src/server/framework.ts';
+import { SeededRng } from '../../src/core/rng.ts';
+import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
+import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
+import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from '../testing/learners.ts';
+import { resolveTabularQConfig, TABULAR_Q_DEFAULTS } from './config.ts';
+import { observationKey, TabularQAgent } from './tabular-q.ts';
 
 const SPEC: LearnerSpec = { observationSize: 27, actionCount: 9, numEnvs: 4, seed: 1 };
 const dirs: string[] = [];
@@ -34,11 +35,11 @@ describe('TabularQAgent config', () => {
     [{ alpha: 0 }, 'Expected alpha to be a number in (0, 1], got 0'],
     [{ alpha: 1.5 }, 'Expected alpha to be a number in (0, 1], got 1.5'],
     [{ gamma: -0.1 }, 'Expected gamma to be a number in [0, 1], got -0.1'],
-    [{ initialQ: Number.POSITIVE_INFINITY }, 'Expected initialQ to be a number (finite), got null'],
+    [{ initialQ: Number.POSITIVE_INFINITY }, 'Expected initialQ to be a finite number, got Infinity'],
     [{ epsilonStart: 2 }, 'Expected epsilonStart to be a number in [0, 1], got 2'],
     [{ epsilonEnd: '0.1' }, 'Expected epsilonEnd to be a number in [0, 1], got "0.1"'],
-    [{ epsilonDecaySteps: 1.5 }, 'Expected epsilonDecaySteps to be a number (a non-negative integer), got 1.5'],
-    [{ learningRate: 0.1 }, 'Unknown tabular-q option "learningRate"; expected one of alpha, gamma, initialQ, epsilonStart, epsilonEnd, epsilonDecaySteps'],
+    [{ epsilonDecaySteps: 1.5 }, 'Expected epsilonDecaySteps to be a non-negative integer, got 1.5'],
+    [{ learningRate: 0.1 }, 'Unknown tabular-q option "learningRate"; expected one of alpha, gamma, initialQ, epsilonStart, epsilonEnd, epsilonDecaySteps, epsilonDecayFraction'],
   ])('rejects %j', (config, message) => {
     expect(() => TabularQAgent.create(SPEC, config as never)).toThrow(new InvalidOptionError(message));
   });
@@ -229,7 +230,7 @@ describe('TabularQAgent on TicTacToe', () => {
     for (const g of games) g.reset();
     await simulate(agent, games, 7);
     await agent.save(dir);
-    expect(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ agent: 'tabular-q', config: agent.config });
+    expect(JSON.parse(await readFile(path.join(dir, 'agent.json'), 'utf8'))).toMatchObject({ agent: 'tabular-q', version: 2, config: agent.config, learnerState: true });
     const loaded = await TabularQAgent.fromCheckpoint(dir);
     expect(loaded.config).toEqual(agent.config);
     expect(loaded.tableSize).toBe(agent.tableSize);
@@ -254,7 +255,9 @@ describe('TabularQAgent on TicTacToe', () => {
     const dirB = await tempDir();
     await agent.save(dirA);
     await loaded.save(dirB);
-    expect(await readFile(path.join(dirB, 'state.json'), 'utf8')).toEqual(await readFile(path.join(dirA, 'state.json'), 'utf8'));
+    for (const file of ['policy/table.json', 'learner/state.json']) {
+      expect(await readFile(path.join(dirB, file), 'utf8')).toEqual(await readFile(path.join(dirA, file), 'utf8'));
+    }
     // Loading into an existing agent replaces its state too.
     const other = TabularQAgent.create(SPEC, { alpha: 0.1 });
     await other.load(dirA);
@@ -265,7 +268,9 @@ describe('TabularQAgent on TicTacToe', () => {
   it('refuses a checkpoint of another agent', async () => {
     const dir = await tempDir();
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(path.join(dir, 'config.json'), JSON.stringify({ agent: 'menace' }));
+    await writeFile(path.join(dir, 'agent.json'), JSON.stringify({ agent: 'menace', version: 2 }));
     await expect(TabularQAgent.fromCheckpoint(dir)).rejects.toThrow(/holds a "menace" agent, not tabular-q/);
+    await writeFile(path.join(dir, 'agent.json'), JSON.stringify({ agent: 'tabular-q', version: 1 }));
+    await expect(TabularQAgent.fromCheckpoint(dir)).rejects.toMatchObject({ code: 'E_CHECKPOINT', message: expect.stringMatching(/version 1 checkpoint/) });
   });
 });

@@ -1,9 +1,12 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomLegal } from '../src/env/bots.ts';
-import { InvalidOptionError } from '../src/core/errors.ts';
-import { SeededRng } from '../src/core/rng.ts';
-import type { LearnStats, Learner, LearnerSpec, TransitionBatch } from './agent.ts';
+import { randomLegal } from '../../src/env/bots.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { SeededRng } from '../../src/core/rng.ts';
+import type { LearnStats, Learner, LearnerSpec, SaveOptions, TransitionBatch } from '../agent.ts';
+import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, readJson, writeAgentFolder } from '../checkpoint.ts';
+import { checkLearnerSpec, scheduleSteps } from '../spec.ts';
+import { resolveTabularQConfig, type TabularQConfig } from './config.ts';
 
 /**
  * Tabular one-step Q-learning (Watkins) for games whose observations repeat
@@ -23,96 +26,20 @@ import type { LearnStats, Learner, LearnerSpec, TransitionBatch } from './agent.
  *   each is self-contained.
  * - `learn` reports what `record` did since the last call (null if nothing).
  *
- * A checkpoint folder holds `config.json` (agent kind, spec, config) and
- * `state.json` (table, counters, generator state), so a loaded agent acts and
- * continues exactly as the saved one would have.
+ * An agent folder (agents/checkpoint.ts) holds agent.json, policy/table.json
+ * (what acting needs) and learner/state.json (counters, generator state), so
+ * a loaded agent acts and continues exactly as the saved one would have.
  */
 
-/** Options of `TabularQAgent`; every field has a default (`TABULAR_Q_DEFAULTS`). */
-export interface TabularQConfig {
-  /** Learning rate, in (0, 1]. */
-  alpha: number;
-  /** Discount, in [0, 1]. */
-  gamma: number;
-  /** Value of every table entry before its first update. */
-  initialQ: number;
-  /** Exploration rate at the start, in [0, 1]. */
-  epsilonStart: number;
-  /** Exploration rate after the decay, in [0, 1]. */
-  epsilonEnd: number;
-  /** Recorded transitions over which epsilon falls linearly (0: `epsilonEnd` at once). */
-  epsilonDecaySteps: number;
-}
-
-export const TABULAR_Q_DEFAULTS: Readonly<TabularQConfig> = Object.freeze({
-  alpha: 0.5,
-  gamma: 0.95,
-  initialQ: 0,
-  epsilonStart: 1,
-  epsilonEnd: 0.05,
-  epsilonDecaySteps: 20_000,
-});
-
-/** The agent kind written into `config.json`. */
+/** The agent kind written into `agent.json`. */
 export const TABULAR_Q_NAME = 'tabular-q';
-
-/** Fills in defaults and checks every field; throws InvalidOptionError on anything else. */
-export function resolveTabularQConfig(config: Partial<TabularQConfig> = {}): TabularQConfig {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new InvalidOptionError(`Expected the tabular-q config to be an object, got ${JSON.stringify(config)}`);
-  }
-  for (const key of Object.keys(config)) {
-    if (!(key in TABULAR_Q_DEFAULTS)) {
-      throw new InvalidOptionError(`Unknown tabular-q option ${JSON.stringify(key)}; expected one of ${Object.keys(TABULAR_Q_DEFAULTS).join(', ')}`);
-    }
-  }
-  const c: TabularQConfig = { ...TABULAR_Q_DEFAULTS };
-  for (const [key, value] of Object.entries(config)) {
-    if (value !== undefined) (c as unknown as Record<string, unknown>)[key] = value;
-  }
-  const inRange = (name: keyof TabularQConfig, ok: (x: number) => boolean, range: string): void => {
-    const x = c[name];
-    if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) {
-      throw new InvalidOptionError(`Expected ${name} to be a number ${range}, got ${JSON.stringify(x) ?? String(x)}`);
-    }
-  };
-  inRange('alpha', (x) => x > 0 && x <= 1, 'in (0, 1]');
-  inRange('gamma', (x) => x >= 0 && x <= 1, 'in [0, 1]');
-  inRange('initialQ', () => true, '(finite)');
-  inRange('epsilonStart', (x) => x >= 0 && x <= 1, 'in [0, 1]');
-  inRange('epsilonEnd', (x) => x >= 0 && x <= 1, 'in [0, 1]');
-  inRange('epsilonDecaySteps', (x) => Number.isInteger(x) && x >= 0, '(a non-negative integer)');
-  return c;
-}
-
-/** Checks the facts a learner is built for. */
-export function checkLearnerSpec(spec: LearnerSpec): LearnerSpec {
-  if (typeof spec !== 'object' || spec === null) throw new InvalidOptionError(`Expected a learner spec object, got ${String(spec)}`);
-  for (const name of ['observationSize', 'actionCount', 'numEnvs'] as const) {
-    const x = spec[name];
-    if (!(typeof x === 'number' && Number.isInteger(x) && x > 0)) {
-      throw new InvalidOptionError(`Expected ${name} to be a positive integer, got ${JSON.stringify(x) ?? String(x)}`);
-    }
-  }
-  if (!(typeof spec.seed === 'number' && Number.isFinite(spec.seed))) {
-    throw new InvalidOptionError(`Expected seed to be a finite number, got ${JSON.stringify(spec.seed) ?? String(spec.seed)}`);
-  }
-  return { observationSize: spec.observationSize, actionCount: spec.actionCount, numEnvs: spec.numEnvs, seed: spec.seed };
-}
 
 /** The table key of an observation: its Float32 bytes in base64 (exact, and a JSON-safe string). */
 export function observationKey(observation: Float32Array): string {
   return Buffer.from(observation.buffer, observation.byteOffset, observation.byteLength).toString('base64');
 }
 
-interface SavedConfig {
-  agent: string;
-  spec: LearnerSpec;
-  config: TabularQConfig;
-}
-
 interface SavedState {
-  table: Record<string, number[]>;
   transitions: number;
   rng: number[];
   pending: { updates: number; absTdError: number };
@@ -128,11 +55,14 @@ export class TabularQAgent implements Learner {
   private transitions = 0;
   /** Updates and summed |TD error| since the last `learn`. */
   private pending = { updates: 0, absTdError: 0 };
+  /** The epsilon schedule's length in transitions (absolute, or a fraction of the spec's totalSteps). */
+  private decaySteps: number;
 
   private constructor(spec: LearnerSpec, config: TabularQConfig) {
     this.spec = spec;
     this.cfg = config;
     this.rng = new SeededRng(`tabular-q-${spec.seed}`);
+    this.decaySteps = scheduleSteps(config.epsilonDecaySteps, config.epsilonDecayFraction, spec, 'epsilonDecayFraction');
   }
 
   static create(spec: LearnerSpec, config: Partial<TabularQConfig> = {}): TabularQAgent {
@@ -140,8 +70,8 @@ export class TabularQAgent implements Learner {
   }
 
   static async fromCheckpoint(dir: string): Promise<TabularQAgent> {
-    const saved = await readConfig(dir);
-    const agent = TabularQAgent.create(saved.spec, saved.config);
+    const header = await readHeader(dir, TABULAR_Q_NAME);
+    const agent = TabularQAgent.create(header.spec as LearnerSpec, header.config as TabularQConfig);
     await agent.load(dir);
     return agent;
   }
@@ -162,7 +92,8 @@ export class TabularQAgent implements Learner {
 
   /** The exploration rate for the next decision. */
   get epsilon(): number {
-    const { epsilonStart, epsilonEnd, epsilonDecaySteps } = this.cfg;
+    const { epsilonStart, epsilonEnd } = this.cfg;
+    const epsilonDecaySteps = this.decaySteps;
     if (epsilonDecaySteps === 0 || this.transitions >= epsilonDecaySteps) return epsilonEnd;
     return epsilonStart + (epsilonEnd - epsilonStart) * (this.transitions / epsilonDecaySteps);
   }
@@ -219,32 +150,38 @@ export class TabularQAgent implements Learner {
     return stats;
   }
 
-  async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
     const table: Record<string, number[]> = {};
     for (const [key, row] of this.table) table[key] = Array.from(row);
-    const state: SavedState = { table, transitions: this.transitions, rng: this.rng.getState(), pending: { ...this.pending } };
-    const config: SavedConfig = { agent: TABULAR_Q_NAME, spec: this.spec, config: this.cfg };
-    await writeFile(path.join(dir, 'state.json'), JSON.stringify(state));
-    await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    const state: SavedState = { transitions: this.transitions, rng: this.rng.getState(), pending: { ...this.pending } };
+    await writeAgentFolder(
+      dir,
+      { agent: TABULAR_Q_NAME, config: this.cfg, spec: this.spec, steps: options.steps ?? this.transitions },
+      (policyDir) => writeFile(path.join(policyDir, 'table.json'), JSON.stringify(table)),
+      options.learnerState === false ? undefined : (learnerDir) => writeFile(path.join(learnerDir, 'state.json'), JSON.stringify(state)),
+    );
   }
 
+  /** Restores what `save` wrote (the table only, when the folder has no learner state). */
   async load(dir: string): Promise<void> {
-    const saved = await readConfig(dir);
-    const spec = checkLearnerSpec(saved.spec);
-    const config = resolveTabularQConfig(saved.config);
-    const state = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as SavedState;
+    const header = await readHeader(dir, TABULAR_Q_NAME);
+    const spec = checkLearnerSpec(header.spec as LearnerSpec);
+    const config = resolveTabularQConfig(header.config as TabularQConfig);
+    const saved = await readJson<Record<string, number[]>>(path.join(dir, POLICY_DIR, 'table.json'));
     const table = new Map<string, Float32Array>();
-    for (const [key, values] of Object.entries(state.table)) {
+    for (const [key, values] of Object.entries(saved)) {
       if (!Array.isArray(values) || values.length !== spec.actionCount) {
-        throw new InvalidOptionError(`Checkpoint ${dir}: expected ${spec.actionCount} values per table row, got ${JSON.stringify(values)}`);
+        throw new CheckpointError(`Checkpoint ${dir}: expected ${spec.actionCount} values per table row, got ${JSON.stringify(values)}`);
       }
       table.set(key, Float32Array.from(values));
     }
-    this.rng.setState(state.rng);
+    const state = header.learnerState ? await readJson<SavedState>(path.join(dir, LEARNER_DIR, 'state.json')) : undefined;
     this.spec = spec;
     this.cfg = config;
+    this.decaySteps = scheduleSteps(config.epsilonDecaySteps, config.epsilonDecayFraction, spec, 'epsilonDecayFraction');
     this.table = table;
+    if (!state) return;
+    this.rng.setState(state.rng);
     this.transitions = state.transitions;
     this.pending = { ...state.pending };
   }
@@ -291,12 +228,4 @@ function maxOver(row: Float32Array, mask: Uint8Array): number {
   for (let a = 0; a < row.length; a++) if (mask[a]) best = Math.max(best, row[a] as number);
   if (best === -Infinity) for (let a = 0; a < row.length; a++) best = Math.max(best, row[a] as number);
   return best;
-}
-
-async function readConfig(dir: string): Promise<SavedConfig> {
-  const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as SavedConfig;
-  if (saved.agent !== TABULAR_Q_NAME) {
-    throw new InvalidOptionError(`Checkpoint ${dir} holds a ${JSON.stringify(saved.agent)} agent, not ${TABULAR_Q_NAME}`);
-  }
-  return saved;
 }

@@ -2,14 +2,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeEnv } from '../src/env/env.ts';
-import { InvalidOptionError } from '../src/core/errors.ts';
-import { GameFramework } from '../src/server/framework.ts';
-import { SeededRng } from '../src/core/rng.ts';
-import { AsyncVectorEnv } from '../src/vector/async-vector.ts';
-import type { Learner, LearnerSpec, TransitionBatch } from './agent.ts';
-import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from './testing/learners.ts';
-import { MENACE_DEFAULTS, MenaceAgent, resolveMenaceConfig } from './menace.ts';
+import { makeEnv } from '../../src/env/env.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { GameFramework } from '../../src/server/framework.ts';
+import { SeededRng } from '../../src/core/rng.ts';
+import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
+import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
+import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from '../testing/learners.ts';
+import { MENACE_DEFAULTS, resolveMenaceConfig } from './config.ts';
+import { MenaceAgent } from './menace.ts';
 
 const SPEC: LearnerSpec = { observationSize: 27, actionCount: 9, numEnvs: 4, seed: 1 };
 const dirs: string[] = [];
@@ -65,7 +66,7 @@ describe('MenaceAgent config', () => {
     [{ initialBeads: [4, 0] }, 'Expected initialBeads to be a non-empty list of positive integers, got [4,0]'],
     [{ initialBeads: [4, 1.5] }, 'Expected initialBeads to be a non-empty list of positive integers, got [4,1.5]'],
     [{ winBeads: 1.5 }, 'Expected winBeads to be an integer, got 1.5'],
-    [{ lossBeads: Number.NaN }, 'Expected lossBeads to be an integer, got null'],
+    [{ lossBeads: Number.NaN }, 'Expected lossBeads to be an integer, got NaN'],
     [{ minBeads: -1 }, 'Expected minBeads to be an integer from 0 to 1 (the fewest initialBeads), got -1'],
     [{ initialBeads: [4, 3], minBeads: 4 }, 'Expected minBeads to be an integer from 0 to 3 (the fewest initialBeads), got 4'],
     [{ symmetry: 'yes' }, 'Expected symmetry to be a boolean, got "yes"'],
@@ -248,7 +249,7 @@ describe('MenaceAgent on TicTacToe', () => {
     for (const g of games) g.reset();
     await simulate(agent, games, 7);
     await agent.save(dir);
-    expect(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ agent: 'menace', config: MENACE_DEFAULTS });
+    expect(JSON.parse(await readFile(path.join(dir, 'agent.json'), 'utf8'))).toMatchObject({ agent: 'menace', version: 2, config: MENACE_DEFAULTS });
     const loaded = await MenaceAgent.fromCheckpoint(dir);
     expect(loaded.config).toEqual(agent.config);
     expect(loaded.boxCount).toBe(agent.boxCount);
@@ -272,7 +273,9 @@ describe('MenaceAgent on TicTacToe', () => {
     const dirB = await tempDir();
     await agent.save(dirA);
     await loaded.save(dirB);
-    expect(await readFile(path.join(dirB, 'state.json'), 'utf8')).toEqual(await readFile(path.join(dirA, 'state.json'), 'utf8'));
+    for (const file of ['policy/boxes.json', 'learner/state.json']) {
+      expect(await readFile(path.join(dirB, file), 'utf8')).toEqual(await readFile(path.join(dirA, file), 'utf8'));
+    }
   }, 30_000);
 });
 

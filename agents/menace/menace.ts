@@ -1,9 +1,12 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomLegal } from '../src/env/bots.ts';
-import { InvalidOptionError } from '../src/core/errors.ts';
-import { SeededRng } from '../src/core/rng.ts';
-import type { LearnStats, Learner, LearnerSpec, TransitionBatch } from './agent.ts';
+import { randomLegal } from '../../src/env/bots.ts';
+import { InvalidOptionError } from '../../src/core/errors.ts';
+import { SeededRng } from '../../src/core/rng.ts';
+import type { LearnStats, Learner, LearnerSpec, SaveOptions, TransitionBatch } from '../agent.ts';
+import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, readJson, writeAgentFolder } from '../checkpoint.ts';
+import { checkLearnerSpec } from '../spec.ts';
+import { resolveMenaceConfig, type MenaceConfig } from './config.ts';
 
 /**
  * MENACE (Machine Educable Noughts And Crosses Engine), Donald Michie's 1961
@@ -28,81 +31,21 @@ import type { LearnStats, Learner, LearnerSpec, TransitionBatch } from './agent.
  *   Transitions with an all-zero mask (an env's post-episode step) add no pair.
  * - `learn` reports the episodes scored since the last call (null if none).
  *
- * A checkpoint folder holds `config.json` (agent kind, spec, config) and
- * `state.json` (boxes, running episodes, counters, generator state).
+ * An agent folder (agents/checkpoint.ts) holds agent.json, policy/boxes.json
+ * (the matchboxes: what acting needs) and learner/state.json (running
+ * episodes, counters, generator state).
  */
 
-/** Options of `MenaceAgent`; every field has a default (`MENACE_DEFAULTS`). */
-export interface MenaceConfig {
-  /** Beads per legal move in a new box, by the agent's own move number (positive integers; the last for later moves). */
-  initialBeads: number[];
-  /** Beads added to each played move after a win (integer). */
-  winBeads: number;
-  /** Beads added to each played move after a draw (integer). */
-  drawBeads: number;
-  /** Beads added to each played move after a loss (integer; negative removes). */
-  lossBeads: number;
-  /** No move's count goes below this (non-negative integer, at most every `initialBeads`). */
-  minBeads: number;
-  /** Share boxes between boards that are rotations or reflections of each other. */
-  symmetry: boolean;
-  /** Score a truncated episode by its last reward instead of dropping it. */
-  scoreTruncated: boolean;
-}
-
-export const MENACE_DEFAULTS: Readonly<MenaceConfig> = Object.freeze({
-  initialBeads: Object.freeze([4, 3, 2, 1]) as unknown as number[],
-  winBeads: 3,
-  drawBeads: 1,
-  lossBeads: -1,
-  minBeads: 0,
-  symmetry: true,
-  scoreTruncated: false,
-});
-
-/** The agent kind written into `config.json`. */
+/** The agent kind written into `agent.json`. */
 export const MENACE_NAME = 'menace';
-
-/** Fills in defaults and checks every field; throws InvalidOptionError on anything else. */
-export function resolveMenaceConfig(config: Partial<MenaceConfig> = {}): MenaceConfig {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new InvalidOptionError(`Expected the menace config to be an object, got ${JSON.stringify(config)}`);
-  }
-  for (const key of Object.keys(config)) {
-    if (!(key in MENACE_DEFAULTS)) {
-      throw new InvalidOptionError(`Unknown menace option ${JSON.stringify(key)}; expected one of ${Object.keys(MENACE_DEFAULTS).join(', ')}`);
-    }
-  }
-  const c: MenaceConfig = { ...MENACE_DEFAULTS, initialBeads: [...MENACE_DEFAULTS.initialBeads] };
-  for (const [key, value] of Object.entries(config)) {
-    if (value !== undefined) (c as unknown as Record<string, unknown>)[key] = value;
-  }
-  const show = (x: unknown): string => JSON.stringify(x) ?? String(x);
-  const beads = c.initialBeads;
-  if (!Array.isArray(beads) || beads.length === 0 || !beads.every((b) => Number.isInteger(b) && b > 0)) {
-    throw new InvalidOptionError(`Expected initialBeads to be a non-empty list of positive integers, got ${show(beads)}`);
-  }
-  c.initialBeads = [...beads];
-  for (const name of ['winBeads', 'drawBeads', 'lossBeads'] as const) {
-    if (!Number.isInteger(c[name])) throw new InvalidOptionError(`Expected ${name} to be an integer, got ${show(c[name])}`);
-  }
-  if (!(Number.isInteger(c.minBeads) && c.minBeads >= 0 && c.minBeads <= Math.min(...beads))) {
-    throw new InvalidOptionError(`Expected minBeads to be an integer from 0 to ${Math.min(...beads)} (the fewest initialBeads), got ${show(c.minBeads)}`);
-  }
-  for (const name of ['symmetry', 'scoreTruncated'] as const) {
-    if (typeof c[name] !== 'boolean') throw new InvalidOptionError(`Expected ${name} to be a boolean, got ${show(c[name])}`);
-  }
-  return c;
-}
 
 /** Checks the spec: MENACE reads the TicTacToe adapter's 27-value observation and plays Discrete(9). */
 export function checkMenaceSpec(spec: LearnerSpec): LearnerSpec {
   if (typeof spec !== 'object' || spec === null) throw new InvalidOptionError(`Expected a learner spec object, got ${String(spec)}`);
   if (spec.observationSize !== 27) throw new InvalidOptionError(`Expected observationSize to be 27 (TicTacToe), got ${String(spec.observationSize)}`);
   if (spec.actionCount !== 9) throw new InvalidOptionError(`Expected actionCount to be 9 (TicTacToe), got ${String(spec.actionCount)}`);
-  if (!(Number.isInteger(spec.numEnvs) && spec.numEnvs > 0)) throw new InvalidOptionError(`Expected numEnvs to be a positive integer, got ${String(spec.numEnvs)}`);
-  if (!(typeof spec.seed === 'number' && Number.isFinite(spec.seed))) throw new InvalidOptionError(`Expected seed to be a finite number, got ${String(spec.seed)}`);
-  return { observationSize: 27, actionCount: 9, numEnvs: spec.numEnvs, seed: spec.seed };
+  const checked = checkLearnerSpec(spec);
+  return { observationSize: 27, actionCount: 9, numEnvs: checked.numEnvs, seed: checked.seed };
 }
 
 /** The 8 symmetries of the board: `SYMMETRIES[t][cell]` is where `cell` goes under t. */
@@ -189,12 +132,6 @@ function realCell(view: View, move: number, cmask: Uint8Array): number {
   return cell < 0 ? -1 : view.toCanon.indexOf(cell);
 }
 
-interface SavedConfig {
-  agent: string;
-  spec: LearnerSpec;
-  config: MenaceConfig;
-}
-
 interface Counts {
   episodes: number;
   wins: number;
@@ -204,7 +141,6 @@ interface Counts {
 }
 
 interface SavedState {
-  boxes: Record<string, Matchbox>;
   episodes: Record<string, Array<[string, number]>>;
   total: Counts;
   pending: Counts;
@@ -235,8 +171,8 @@ export class MenaceAgent implements Learner {
   }
 
   static async fromCheckpoint(dir: string): Promise<MenaceAgent> {
-    const saved = await readConfig(dir);
-    const agent = MenaceAgent.create(saved.spec, saved.config);
+    const header = await readHeader(dir, MENACE_NAME);
+    const agent = MenaceAgent.create(header.spec as LearnerSpec, header.config as MenaceConfig);
     await agent.load(dir);
     return agent;
   }
@@ -322,36 +258,40 @@ export class MenaceAgent implements Learner {
     };
   }
 
-  async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
     const state: SavedState = {
-      boxes: Object.fromEntries(this.boxes),
       episodes: Object.fromEntries([...this.episodes].map(([id, pairs]) => [String(id), pairs])),
       total: this.total,
       pending: this.pending,
       rng: this.rng.getState(),
     };
-    const config: SavedConfig = { agent: MENACE_NAME, spec: this.spec, config: this.cfg };
-    await writeFile(path.join(dir, 'state.json'), JSON.stringify(state));
-    await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    await writeAgentFolder(
+      dir,
+      { agent: MENACE_NAME, config: this.cfg, spec: this.spec, steps: options.steps ?? this.total.episodes },
+      (policyDir) => writeFile(path.join(policyDir, 'boxes.json'), JSON.stringify(Object.fromEntries(this.boxes))),
+      options.learnerState === false ? undefined : (learnerDir) => writeFile(path.join(learnerDir, 'state.json'), JSON.stringify(state)),
+    );
   }
 
+  /** Restores what `save` wrote (the matchboxes only, when the folder has no learner state). */
   async load(dir: string): Promise<void> {
-    const saved = await readConfig(dir);
-    const spec = checkMenaceSpec(saved.spec);
-    const config = resolveMenaceConfig(saved.config);
-    const state = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as SavedState;
+    const header = await readHeader(dir, MENACE_NAME);
+    const spec = checkMenaceSpec(header.spec as LearnerSpec);
+    const config = resolveMenaceConfig(header.config as MenaceConfig);
+    const saved = await readJson<Record<string, Matchbox>>(path.join(dir, POLICY_DIR, 'boxes.json'));
     const boxes = new Map<string, Matchbox>();
-    for (const [key, box] of Object.entries(state.boxes)) {
+    for (const [key, box] of Object.entries(saved)) {
       if (!(Array.isArray(box.moves) && Array.isArray(box.beads) && box.moves.length === box.beads.length)) {
-        throw new InvalidOptionError(`Checkpoint ${dir}: malformed matchbox ${JSON.stringify(key)}`);
+        throw new CheckpointError(`Checkpoint ${dir}: malformed matchbox ${JSON.stringify(key)}`);
       }
       boxes.set(key, { moves: [...box.moves], beads: [...box.beads] });
     }
-    this.rng.setState(state.rng);
+    const state = header.learnerState ? await readJson<SavedState>(path.join(dir, LEARNER_DIR, 'state.json')) : undefined;
     this.spec = spec;
     this.cfg = config;
     this.boxes = boxes;
+    if (!state) return;
+    this.rng.setState(state.rng);
     this.episodes = new Map(Object.entries(state.episodes).map(([id, pairs]) => [Number(id), pairs.map(([k, m]) => [k, m] as [string, number])]));
     this.total = { ...state.total };
     this.pending = { ...state.pending };
@@ -439,12 +379,4 @@ export class MenaceAgent implements Learner {
       }
     }
   }
-}
-
-async function readConfig(dir: string): Promise<SavedConfig> {
-  const saved = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as SavedConfig;
-  if (saved.agent !== MENACE_NAME) {
-    throw new InvalidOptionError(`Checkpoint ${dir} holds a ${JSON.stringify(saved.agent)} agent, not ${MENACE_NAME}`);
-  }
-  return saved;
 }
