@@ -49,8 +49,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
       'no-empty': ['error', { allowEmptyCatch: true }],
-      // The protocol matches control characters on purpose (JSON escaping, session names).
-      'no-control-regex': 'off',
       // A `let` that a closure reads before its one assignment, or destructured beside names that change, stays a let.
       'prefer-const': ['error', { destructuring: 'all', ignoreReadBeforeAssign: true }],
     },
