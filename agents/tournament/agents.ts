@@ -12,7 +12,6 @@ import type { Learner } from '../agent.ts';
 import { batchCalls } from '../training/batching.ts';
 import { AGENT_NAMES, TFJS_AGENTS } from '../training/registry.ts';
 
-
 /** What the agent list of a tournament may hold, for error messages. */
 export const AGENT_HELP = `a bot of the game (random, or one its spec lists; game-gym games shows them) or ${POLICY_PATHS} (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;
 
