@@ -78,7 +78,7 @@ export async function evaluatePolicy(options: EvaluateOptions): Promise<Evaluati
       players: options.players,
       seed: deriveSeed(options.seed ?? 0, 'game', i),
       record: options.record,
-      // On its own server, fixed session names: the server seeds each session's draws by its name.
+      // On its own server, fixed session names make the server's draws (first players, dice) follow the seed too.
       ...(own ? { session: `eval-${i}` } : {}),
     });
     try {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { closeRecordings } from '../../src/client/recording.ts';
-import { makeEnv, makeSelfPlayEnvs, type WrappedGameEnv } from '../../src/env/env.ts';
+import { makeEnv, makeSelfPlayEnvs, type StepInfo, type WrappedGameEnv } from '../../src/env/env.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
@@ -88,7 +88,35 @@ export interface TrainHooks {
    * `collect`; on top of the client's own connection retries.
    */
   reconnectDelaysMs?: number[];
+  /** Experience from elsewhere (`--actors`, `--queue`): this process then only learns, evaluates and checkpoints. */
+  experience?: ExperienceSourceFactory;
 }
+
+/** How an episode ended, as the training log counts it. */
+export interface EpisodeEnd {
+  return: number;
+  length: number;
+  /** win, draw, loss, score:<n> or truncated. */
+  outcome: string;
+}
+
+/** An episode's end from the info of its last step. */
+export function episodeEnd(info: StepInfo): EpisodeEnd {
+  const o = info.episode?.outcome;
+  return { return: info.episode?.return ?? 0, length: info.episode?.length ?? 0, outcome: typeof o === 'string' ? o : typeof o === 'object' ? `score:${o.score}` : 'truncated' };
+}
+
+/** Transitions played by actors elsewhere, for a learner in this process. */
+export interface ExperienceSource {
+  /** Calls `learn` with each batch of transitions (and the episodes it ends) as it arrives, until `done()` holds or the signal fires. */
+  run(learn: (batch: TransitionBatch, ends: EpisodeEnd[]) => Promise<void>, done: () => boolean, signal?: AbortSignal): Promise<void>;
+  /** Numbers for the training log (policyLag: learner version minus acting version, averaged). */
+  stats(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+/** Starts the actors of a run; `agent` is the learner whose weights they act with. */
+export type ExperienceSourceFactory = (run: { config: TrainConfig; spec: LearnerSpec; agent: Learner; runDir: string; log: (line: string) => void }) => Promise<ExperienceSource>;
 
 /** Errors after which an env joins a new session instead of ending the run. */
 const TRANSIENT = ['E_CONN_REFUSED', 'E_CONN_RESET', 'E_TIMEOUT', 'E_SESSION_LOST', 'E_PROTOCOL'];
@@ -178,21 +206,24 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   log(describeBackend(backend));
   log(`run folder: ${runDir}`);
 
+  const spec = await learnerSpec(config);
   const agent: Learner = resumeFrom
     ? await loadLearner(config.agent, path.join(resumeFrom, 'agent'))
-    : await createLearner(config.agent, await learnerSpec(config), config.agentConfig);
+    : await createLearner(config.agent, spec, config.agentConfig);
 
   const pool: Learner[] = [];
   const snapshotDir = path.join(os.tmpdir(), `gsg-pool-${process.pid}-${Date.now()}`);
   // The embedded server is the run's own, seeded like the run, in process or behind a loopback port.
   const embedded = config.server === 'embedded' || config.server === 'embedded-tcp';
-  const ownServer = embedded ? new GameFramework({ seed: deriveSeed(config.seed, 'server'), games: embeddedGames() }) : undefined;
-  const ownTcp = config.server === 'embedded-tcp' ? await GameServer.start({ port: 0, framework: ownServer }) : undefined;
+  const remote = hooks.experience ? await hooks.experience({ config, spec, agent, runDir, log }) : undefined;
+  // With remote actors, the sessions are theirs.
+  const ownServer = embedded && !remote ? new GameFramework({ seed: deriveSeed(config.seed, 'server'), games: embeddedGames() }) : undefined;
+  const ownTcp = config.server === 'embedded-tcp' && !remote ? await GameServer.start({ port: 0, framework: ownServer }) : undefined;
   // Sessions on the run's own server have fixed names: the server seeds each session's draws by its name.
   const sessionPrefix = config.sessionPrefix ?? (embedded ? 'train' : null);
-  const envs = makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool, sessionPrefix);
-  const vector = new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
-  if (config.sessionPrefix) {
+  const envs = remote ? [] : makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool, sessionPrefix);
+  const vector = remote ? undefined : new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
+  if (config.sessionPrefix && !remote) {
     const [host, port] = ownTcp ? [ownTcp.address.host, ownTcp.address.port] : [config.server.slice(0, config.server.lastIndexOf(':')), config.server.slice(config.server.lastIndexOf(':') + 1)];
     const where = `--host ${host} --port ${port}`;
     const seat = config.opponent === 'self' ? 'seat-0' : 'learner-0';
@@ -257,6 +288,43 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       await writeFile(path.join(tmp, 'trainer.json'), JSON.stringify({ ...state, seconds: seconds() }));
     });
 
+  const countEpisode = (end: EpisodeEnd | undefined): void => {
+    state.episodes++;
+    if (end) {
+      window.push({ ret: end.return, len: end.length });
+      if (window.length > EPISODE_WINDOW) window.shift();
+    }
+    state.recent.push(end?.outcome ?? 'truncated');
+    if (state.recent.length > RECENT) state.recent.shift();
+  };
+
+  // After every batch: progress, pool snapshots, log lines, evaluations and checkpoints when due.
+  const afterBatch = async (): Promise<void> => {
+    bar?.update(state.envSteps, summary(state.recent, lastStats));
+    if (state.envSteps >= state.nextSnapshot && config.opponent === 'pool') {
+      state.nextSnapshot += config.poolSnapshotEvery;
+      const dir = path.join(snapshotDir, String(state.envSteps));
+      await agent.save(dir, { learnerState: false });
+      pool.push(await loadLearner(config.agent, dir));
+      if (pool.length > config.poolSize) pool.shift()?.dispose();
+    }
+    // The last evaluation is the final one, after the loop.
+    const evalDue = state.envSteps >= state.nextEval && state.envSteps < config.steps;
+    if (state.envSteps >= nextLog || evalDue) {
+      while (nextLog <= state.envSteps) nextLog += config.logEvery;
+      await logTrain();
+    }
+    if (evalDue) {
+      state.nextEval += config.evalEvery;
+      await evaluate();
+      await writeCurve(runDir, config);
+    }
+    if (state.envSteps >= state.nextCheckpoint) {
+      state.nextCheckpoint += config.checkpointEvery;
+      await checkpoint();
+    }
+  };
+
   const delays = hooks.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
   // Envs whose server went away: how often in a row, and when they join again.
   const failures = new Map<number, number>();
@@ -266,8 +334,18 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   let serverLost: ServerLostError | undefined;
 
   try {
-    vector.asyncReset({ seed: deriveSeed(config.seed, 'reset', state.episodes) });
-    while (state.envSteps < config.steps) {
+    if (remote) {
+      await remote.run(async (t, ends) => {
+        state.envSteps += t.envIds.length;
+        for (const end of ends) countEpisode(end);
+        agent.record(t);
+        const stats = await agent.learn(state.envSteps);
+        lastStats = { ...(stats ?? lastStats ?? {}), ...remote.stats() };
+        await afterBatch();
+      }, () => state.envSteps >= config.steps, hooks.signal);
+    }
+    vector?.asyncReset({ seed: deriveSeed(config.seed, 'reset', state.episodes) });
+    while (vector && state.envSteps < config.steps) {
       if (++batches % YIELD_EVERY_BATCHES === 0) await new Promise((resolve) => setImmediate(resolve));
       if (hooks.signal?.aborted) break;
       const now = performance.now();
@@ -322,14 +400,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
           state.envSteps++;
           if (terminated || truncated) {
             last.pendingReset[id] = true;
-            state.episodes++;
-            if (info.episode) {
-              window.push({ ret: info.episode.return, len: info.episode.length });
-              if (window.length > EPISODE_WINDOW) window.shift();
-            }
-            const o = info.episode?.outcome;
-            state.recent.push(typeof o === 'string' ? o : typeof o === 'object' ? `score:${o.score}` : 'truncated');
-            if (state.recent.length > RECENT) state.recent.shift();
+            countEpisode(info.episode ? episodeEnd(info) : undefined);
           }
         }
         last.obs[id] = obs;
@@ -353,30 +424,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         return a;
       });
       vector.send(actions, batch.envIds);
-
-      bar?.update(state.envSteps, summary(state.recent, lastStats));
-      if (state.envSteps >= state.nextSnapshot && config.opponent === 'pool') {
-        state.nextSnapshot += config.poolSnapshotEvery;
-        const dir = path.join(snapshotDir, String(state.envSteps));
-        await agent.save(dir, { learnerState: false });
-        pool.push(await loadLearner(config.agent, dir));
-        if (pool.length > config.poolSize) pool.shift()?.dispose();
-      }
-      // The last evaluation is the final one, after the loop.
-      const evalDue = state.envSteps >= state.nextEval && state.envSteps < config.steps;
-      if (state.envSteps >= nextLog || evalDue) {
-        while (nextLog <= state.envSteps) nextLog += config.logEvery;
-        await logTrain();
-      }
-      if (evalDue) {
-        state.nextEval += config.evalEvery;
-        await evaluate();
-        await writeCurve(runDir, config);
-      }
-      if (state.envSteps >= state.nextCheckpoint) {
-        state.nextCheckpoint += config.checkpointEvery;
-        await checkpoint();
-      }
+      await afterBatch();
     }
     bar?.finish(state.envSteps, summary(state.recent, lastStats));
     await checkpoint();
@@ -392,7 +440,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       await rename(`${trainerFile}.tmp`, trainerFile);
     }
   } finally {
-    await vector.close();
+    await vector?.close();
+    await remote?.close();
     await ownTcp?.close();
     ownServer?.close();
     for (const p of pool) p.dispose();
@@ -422,7 +471,7 @@ async function learnerSpec(config: TrainConfig): Promise<LearnerSpec> {
 }
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
-function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[], prefix: string | null): Array<WrappedGameEnv<Float32Array, number>> {
+export function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[], prefix: string | null = config.sessionPrefix): Array<WrappedGameEnv<Float32Array, number>> {
   const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const, record: config.record ?? undefined };
   if (config.opponent === 'self') {
     return Array.from({ length: config.envs / 2 }, (_, i) =>
@@ -471,6 +520,7 @@ function summary(recent: string[], stats: Record<string, number> | null): Record
   else out['W/D/L'] = `${pct(r.winRate as number)}/${pct(r.drawRate as number)}/${pct(r.lossRate as number)}`;
   if (stats?.loss !== undefined) out.loss = compact(stats.loss);
   if (stats?.epsilon !== undefined) out.eps = stats.epsilon.toFixed(2);
+  if (stats?.policyLag !== undefined) out.lag = stats.policyLag.toFixed(1);
   return out;
 }
 
