@@ -62,7 +62,7 @@ describe('game-gym collect columns', () => {
     expect(manifest.schema.find((c) => c.name === 'mask')?.type).toBe('list<bool>');
   }, 180_000);
 
-  it('fills probs and logp from a DQN run, named by its run folder', async () => {
+  it('fills probs, logp and value from a DQN run, named by its run folder and best/', async () => {
     const runs = path.join(dir, 'runs');
     const trained = gameGym(['train', '--agent', 'dqn', '--steps', '200', '--envs', '2', '--eval-games', '2', '--out', runs, '--run-name', 'tiny-dqn', '--no-progress']);
     expect(trained.status, trained.stderr).toBe(0);
@@ -73,11 +73,12 @@ describe('game-gym collect columns', () => {
     const dqn = rows.filter((row) => row.seat === 0);
     expect(dqn.length).toBeGreaterThan(10);
     for (const row of dqn) {
-      expect(row.policy).toMatch(/^tiny-dqn\//);
+      expect(row.policy).toBe('tiny-dqn/best');
       const probs = row.probs as number[];
       expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
       expect(row.logp as number).toBeCloseTo(Math.log(probs[row.action as number] as number), 4);
-      expect(row.value === null || Number.isFinite(row.value)).toBe(true);
+      // DQN's value: the expected Q under its probs.
+      expect(Number.isFinite(row.value)).toBe(true);
     }
     for (const row of rows.filter((x) => x.seat === 1)) expect(row).toMatchObject({ policy: 'random', probs: null, logp: null });
   }, 240_000);

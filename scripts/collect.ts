@@ -4,6 +4,7 @@ import { COLLECT_DEFAULTS, COLLECT_FORMATS, splitList, type CollectConfig } from
 import { collect } from '../agents/collect/collect.ts';
 import { GameGymError } from '../src/core/errors.ts';
 import { distributedRunner } from '../agents/distributed/options.ts';
+import { stopOnCtrlC } from './ctrl-c.ts';
 
 interface CollectArgs {
   game: string;
@@ -78,12 +79,7 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
       .option('queue-timeout', { type: 'number', default: 60, describe: 'Seconds Redis may not answer before the run stops (continue with --resume)' }) as never,
   handler: async (args) => {
     // The first Ctrl-C stops after the episodes being played (the incomplete shard is played again on --resume); a second one quits.
-    const stop = new AbortController();
-    process.once('SIGINT', () => {
-      console.error('\nSIGINT: stopping after the current episodes (Ctrl-C again to quit at once)');
-      stop.abort();
-      process.once('SIGINT', () => process.exit(130));
-    });
+    const stop = stopOnCtrlC('stopping after the current episodes');
     try {
       const runner = distributedRunner({ actors: args.actors, queue: args.queue, queueName: args['queue-name'], queueTimeoutSeconds: args['queue-timeout'] });
       const result = await collect(collectConfigFromArgs(args), { progress: args.progress, signal: stop.signal, resume: args.resume, runner });

@@ -3,6 +3,7 @@ import { TRAIN_DEFAULTS, train, type TrainConfig } from '../agents/training/trai
 import { AGENT_NAMES } from '../agents/training/registry.ts';
 import { InvalidOptionError } from '../src/core/errors.ts';
 import { readConfigFile } from './config-file.ts';
+import { stopOnCtrlC } from './ctrl-c.ts';
 
 interface TrainArgs {
   game: string;
@@ -126,13 +127,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' }) as never,
   handler: async (args) => {
     // The first Ctrl-C stops at the next batch and saves a checkpoint to resume from; a second one quits.
-    const stop = new AbortController();
-    // One listener for both: between a once-listener and its successor the default action would kill the process.
-    process.on('SIGINT', () => {
-      if (stop.signal.aborted) process.exit(130);
-      console.error('\nSIGINT: saving a checkpoint (Ctrl-C again to quit at once)');
-      stop.abort();
-    });
+    const stop = stopOnCtrlC('saving a checkpoint');
     const result = await train(trainConfigFromArgs(args), { progress: args.progress, signal: stop.signal }, args.resume);
     if (stop.signal.aborted) process.exit(130); // the trainer printed where the checkpoint is
     console.log(`done: ${result.envSteps} env steps, ${result.episodes} episodes in ${result.seconds} s on ${result.backend}`);

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { DEFAULT_QUEUE_NAME, runWorker } from '../agents/distributed/queue.ts';
 import { GameGymError } from '../src/core/errors.ts';
+import { stopOnCtrlC } from './ctrl-c.ts';
 
 interface WorkerArgs {
   queue: string | undefined;
@@ -24,12 +25,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       return;
     }
     const queue = args.queue;
-    const stop = new AbortController();
-    process.once('SIGINT', () => {
-      console.error('\nSIGINT: stopping after the current job (Ctrl-C again to quit at once; the job is then retried elsewhere)');
-      stop.abort();
-      process.once('SIGINT', () => process.exit(130));
-    });
+    const stop = stopOnCtrlC('stopping after the current job (a job left at once is retried elsewhere)');
     process.once('SIGTERM', () => stop.abort());
     try {
       const result = await runWorker({ url: queue, name: args['queue-name'], lockMs: Math.round(args['lock-seconds'] * 1000), signal: stop.signal });

@@ -11,7 +11,7 @@ import { botNames } from '../../src/games/registry.ts';
 import { BOT_AGENT_KIND, isBotName, type BotName } from '../bots.ts';
 import { hasActDetails } from '../agent.ts';
 import { loadPolicy, resolveCheckpoint } from '../load-policy.ts';
-import type { AgentName } from '../training/registry.ts';
+import { TFJS_AGENTS, type AgentName } from '../training/registry.ts';
 
 /** A policy broke the rules (an illegal or malformed action): the data would be wrong, so the run stops. */
 export class PolicyError extends GameGymError {
@@ -19,9 +19,6 @@ export class PolicyError extends GameGymError {
     super('E_POLICY', message);
   }
 }
-
-/** Learners that run on tfjs (their backend must start before they load). */
-const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
 
 /**
  * A learner may expose the distribution it acts from: one row of action

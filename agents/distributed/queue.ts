@@ -187,6 +187,8 @@ async function submitAndWait(queue: Queue<CollectShardJob>, s: Submission, from:
       if (state === 'failed') {
         throw new QueueError(`Shard ${shard} failed on every attempt (${job.attemptsMade}): ${job.failedReason}. Fix the cause, then run the same command with --resume`);
       }
+      // The job may complete between reading it and reading its state: its result then comes with the next poll.
+      if (state === 'completed' && job.returnvalue == null) continue;
       const entry = state === 'completed' ? await entryOnDisk(s.config.out, job.returnvalue as ShardEntry) : undefined;
       const progress = entry ?? (job.progress as { episodes?: number; steps?: number } | number);
       if (typeof progress === 'object' && progress.episodes !== undefined) {

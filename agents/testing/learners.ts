@@ -3,6 +3,7 @@
 import { makeEnv } from '../../src/env/env.ts';
 import type { GameFramework } from '../../src/server/framework.ts';
 import { SeededRng } from '../../src/core/rng.ts';
+import { ownsLine } from '../../src/server/games/tictactoe.ts';
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { Learner, TransitionBatch } from '../agent.ts';
 
@@ -53,8 +54,7 @@ export class LocalGame {
     this.board[empty[this.rng.int(0, empty.length - 1)] as number] = 2;
   }
   private wins(p: number): boolean {
-    const b = this.board;
-    return [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]].some((l) => l.every((i) => b[i] === p));
+    return ownsLine(this.board, p);
   }
 }
 

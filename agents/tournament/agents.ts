@@ -10,10 +10,8 @@ import type { LearnerSpec } from '../agent.ts';
 import { loadPolicy, POLICY_PATHS, resolveCheckpoint } from '../load-policy.ts';
 import type { Learner } from '../agent.ts';
 import { batchCalls } from '../training/batching.ts';
-import { AGENT_NAMES } from '../training/registry.ts';
+import { AGENT_NAMES, TFJS_AGENTS } from '../training/registry.ts';
 
-/** Learners that need tfjs (and so `initBackend` before loading). */
-export const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
 
 /** What the agent list of a tournament may hold, for error messages. */
 export const AGENT_HELP = `a bot of the game (random, or one its spec lists; game-gym games shows them) or ${POLICY_PATHS} (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;

@@ -4,6 +4,8 @@ import type { Learner, LearnerSpec } from '../agent.ts';
 export const AGENT_NAMES = ['dqn', 'ppo', 'tabular-q', 'menace'] as const;
 /** One of `AGENT_NAMES`. */
 export type AgentName = (typeof AGENT_NAMES)[number];
+/** Learners that need tfjs (and so `initBackend` before loading). */
+export const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
 
 // Imported on demand: the tabular learners need no tfjs, and tfjs must not start before its backend is chosen.
 const LOADERS: Record<AgentName, () => Promise<{

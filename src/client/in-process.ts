@@ -38,6 +38,9 @@ export class InProcessTransport implements Transport {
   }
 }
 
+/** Listener options shared by every blocked request rather than made per request. */
+const ONCE = { once: true } as const;
+
 /**
  * The handle context of one request. Most requests answer at once, so the
  * timer and the abort listener are set up only when the framework reports
@@ -69,7 +72,7 @@ class Pending implements HandleContext {
       // A request blocked in process keeps nothing else alive: let the process exit if all else is done.
       this.timer.unref();
     }
-    this.abortSignal?.addEventListener('abort', cancel, { once: true });
+    this.abortSignal?.addEventListener('abort', cancel, ONCE);
   }
 
   dispose(): void {

@@ -207,7 +207,8 @@ export class TcpTransport implements Transport {
         }
         chunks.push(chunk);
       });
-      socket.on('end', () => {
+      // The answer is all that arrived before the server closed; `brokenAnswer` says what an undecodable one means.
+      const answer = (brokenAnswer: (error: Error) => Error): void => {
         if (received === 0) {
           finish(new ConnectionResetError(`${where} closed the connection without answering ${what}`));
           return;
@@ -215,9 +216,10 @@ export class TcpTransport implements Transport {
         try {
           finish(null, decodeResponse(Buffer.concat(chunks, received)));
         } catch (error) {
-          finish(error as Error);
+          finish(brokenAnswer(error as Error));
         }
-      });
+      };
+      socket.on('end', () => answer((error) => error));
       socket.on('error', (error: NodeJS.ErrnoException) => {
         // The server may answer (size exceeded, say) and close before reading all we sent: 'close' decodes it.
         if ((error.code === 'EPIPE' || error.code === 'ECONNRESET') && received > 0) return;
@@ -226,15 +228,7 @@ export class TcpTransport implements Transport {
       socket.on('close', () => {
         // Closed without 'end' (a reset after the answer): what arrived is all there is.
         if (settled) return;
-        if (received === 0) {
-          finish(new ConnectionResetError(`${where} closed the connection without answering ${what}`));
-          return;
-        }
-        try {
-          finish(null, decodeResponse(Buffer.concat(chunks, received)));
-        } catch (error) {
-          finish(new ConnectionResetError(`Connection to ${where} broke after ${received} bytes of the answer to ${what}`, { cause: error }));
-        }
+        answer((error) => new ConnectionResetError(`Connection to ${where} broke after ${received} bytes of the answer to ${what}`, { cause: error }));
       });
     });
   }

@@ -20,7 +20,7 @@ describe('ProgressBar', () => {
       const line = stream.text.replace('\r\u001b[2K', '');
       expect(line.length, line).toBeLessThan(columns);
       if (columns >= 80) expect(line).toContain('W/D/L 43.0%/13.7%/43.3%');
-      if (columns === 120) expect(line).toMatch(/^TicTacToe dqn \[#{12}\.{12}\]  50% .*\| W\/D\/L 43\.0%\/13\.7%\/43\.3% eps 0\.86 loss 0\.0123$/);
+      if (columns === 120) expect(line).toMatch(/^TicTacToe dqn \[#{12}\.{12}\] {2}50% .*\| W\/D\/L 43\.0%\/13\.7%\/43\.3% eps 0\.86 loss 0\.0123$/);
       if (columns >= 24) expect(line).toContain(' 50% ');
     }
   });

@@ -1,4 +1,5 @@
 import { YAHTZEE_CATEGORIES } from '../server/games/yahtzee.ts';
+import { ownsLine } from '../server/games/tictactoe.ts';
 import { SeededRng } from '../core/rng.ts';
 import { rerollAction, YAHTZEE_ADD, YAHTZEE_CROSS, YAHTZEE_REROLLS } from './adapters/yahtzee.ts';
 import type { Policy } from './policy.ts';
@@ -28,10 +29,6 @@ export function randomLegal(mask: Uint8Array, rng: SeededRng): number {
   }
   return 0;
 }
-
-const LINES = [
-  [0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6],
-] as const;
 
 /**
  * Perfect TicTacToe (negamax over the whole game tree, memoised): never
@@ -100,7 +97,7 @@ export class MinimaxPolicy implements Policy<Float32Array> {
     const cached = this.edgeMemo.get(key);
     if (cached !== undefined) return cached;
     let value: number;
-    if (wins(board, 1)) value = 1;
+    if (ownsLine(board, 1)) value = 1;
     else if (!board.includes(0)) value = 0;
     else {
       let sum = 0;
@@ -120,7 +117,7 @@ export class MinimaxPolicy implements Policy<Float32Array> {
 
   /** The random opponent (-1) just moved: our best safe reply's expected result. */
   private afterRandomMove(board: Int8Array): number {
-    if (wins(board, -1)) return -1;
+    if (ownsLine(board, -1)) return -1;
     if (!board.includes(0)) return 0;
     let top = -Infinity;
     const options: number[] = [];
@@ -153,7 +150,7 @@ export class MinimaxPolicy implements Policy<Float32Array> {
     let empty = 0;
     for (let i = 0; i < 9; i++) if (board[i] === 0) empty++;
     let value: number;
-    if (wins(board, -player)) value = -(empty + 1); // the previous move won: sooner losses are worse
+    if (ownsLine(board, -player)) value = -(empty + 1); // the previous move won: sooner losses are worse
     else if (empty === 0) value = 0;
     else {
       value = -Infinity;
@@ -169,9 +166,6 @@ export class MinimaxPolicy implements Policy<Float32Array> {
   }
 }
 
-function wins(board: Int8Array, player: number): boolean {
-  return LINES.some(([a, b, c]) => board[a] === player && board[b] === player && board[c] === player);
-}
 
 // Cheapest categories to give up when nothing scores, first to last.
 const SACRIFICE = ['Ones', 'Yahtzee', 'Twos', 'Four of a Kind', 'Large Straight', 'Threes', 'Small Straight', 'Full House', 'Three of a Kind', 'Fours', 'Fives', 'Sixes', 'Chance'];

@@ -112,7 +112,9 @@ export class OpponentSeat {
         this.seat.endGame();
         continue;
       }
-      let [action] = await policy.act([this.seat.observation()], [mask]);
+      const chosen = policy.act([this.seat.observation()], [mask]);
+      // Bots answer at once: awaiting a plain array would still cost a turn of the microtask queue per move.
+      let [action] = Array.isArray(chosen) ? chosen : await chosen;
       // A policy that breaks the rules (or a stale mask) must not stall the env's game.
       if (failures > 0 || action === undefined || !mask[action]) action = randomLegal(mask, this.rng);
       try {

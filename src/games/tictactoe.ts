@@ -1,10 +1,9 @@
 import { MinimaxPolicy } from '../env/bots.ts';
 import { TicTacToeAdapter } from '../env/adapters/tictactoe.ts';
 import type { Policy } from '../env/policy.ts';
-import { TicTacToe } from '../server/games/tictactoe.ts';
+import { TicTacToe, ownsLine } from '../server/games/tictactoe.ts';
 import type { GameSpec, OutcomeRates } from './registry.ts';
 
-const LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]] as const;
 const AGENT = 0;
 const OTHER = 1;
 
@@ -37,7 +36,7 @@ async function walk(policy: Policy<Float32Array>, agentFirst: boolean): Promise<
       const next = [...board];
       next[c] = OTHER;
       const q = p / free.length;
-      if (wins(next, OTHER)) rates.lossRate += q;
+      if (ownsLine(next, OTHER)) rates.lossRate += q;
       else if (!next.includes(-1)) rates.drawRate += q;
       else add(into, next, q);
     }
@@ -54,7 +53,7 @@ async function walk(policy: Policy<Float32Array>, agentFirst: boolean): Promise<
     positions.forEach(({ board, p }, i) => {
       const after = [...board];
       after[actions[i] as number] = AGENT;
-      if (wins(after, AGENT)) rates.winRate += p;
+      if (ownsLine(after, AGENT)) rates.winRate += p;
       else if (!after.includes(-1)) rates.drawRate += p;
       else afterRandom(after, p, next);
     });
@@ -67,9 +66,6 @@ function cells(board: number[]): number[] {
   return board.flatMap((v, i) => (v === -1 ? [i] : []));
 }
 
-function wins(board: number[], player: number): boolean {
-  return LINES.some(([a, b, c]) => board[a] === player && board[b] === player && board[c] === player);
-}
 
 /** TicTacToe: two seats, random first player, perfect minimax bot. */
 export const ticTacToeSpec: GameSpec = {

@@ -56,6 +56,7 @@ export function pythonTruthy(value: Json | undefined): boolean {
   return true;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**

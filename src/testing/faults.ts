@@ -6,6 +6,7 @@
 import { AbortError, TimeoutError } from '../core/errors.ts';
 import type { GameState, Request, Response, StateRequest } from '../protocol/messages.ts';
 import { describeRequest, type RequestOptions, type Transport } from '../client/transport.ts';
+import { finalBoardProblem } from './server.ts';
 
 /**
  * Test support: which requests a `FaultInjectingTransport` spoils. `index`
@@ -201,33 +202,12 @@ export async function playTicTacToeSeries(
   return finals;
 }
 
-const LINES = [
-  [0, 1, 2],
-  [3, 4, 5],
-  [6, 7, 8],
-  [0, 3, 6],
-  [1, 4, 7],
-  [2, 5, 8],
-  [0, 4, 8],
-  [2, 4, 6],
-] as const;
-
 /**
  * Test support: why a final TicTacToe state is not a finished game, or null:
  * the winner owns a line and nobody else does, or the board is full without
  * a line; marks alternate; nobody is current.
  */
 export function finalTicTacToeProblem(state: GameState): string | null {
-  const board = state.board;
-  if (!Array.isArray(board) || board.length !== 9 || !board.every((c) => c === -1 || c === 0 || c === 1)) {
-    return `bad board ${JSON.stringify(board)}`;
-  }
-  const b = board as number[];
   if (!state.gameover || state.current.length !== 0) return `not over: ${JSON.stringify(state)}`;
-  const owners = new Set(LINES.filter(([i, j, k]) => b[i] !== -1 && b[i] === b[j] && b[j] === b[k]).map(([i]) => b[i]));
-  const marks = [0, 1].map((p) => b.filter((c) => c === p).length);
-  if (Math.abs(marks[0]! - marks[1]!) > 1) return `marks do not alternate: ${JSON.stringify(b)}`;
-  if (state.winner === null) return b.includes(-1) || owners.size > 0 ? `no winner: ${JSON.stringify(b)}` : null;
-  if (owners.size !== 1 || !owners.has(state.winner as number)) return `winner ${state.winner} on ${JSON.stringify(b)}`;
-  return null;
+  return finalBoardProblem({ board: state.board, winner: state.winner });
 }

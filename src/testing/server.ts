@@ -7,6 +7,7 @@ import { GameClient } from '../client/client.ts';
 import type { GameState } from '../protocol/messages.ts';
 import type { GameFramework } from '../server/framework.ts';
 import { sleep } from '../core/sleep.ts';
+import { TICTACTOE_LINES } from '../server/games/tictactoe.ts';
 import { rawExchange } from './raw-exchange.ts';
 
 /** What the server answered (parsed), typed loosely for assertions. */
@@ -43,12 +44,6 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
   };
 }
 
-const LINES = [
-  [0, 1, 2], [3, 4, 5], [6, 7, 8],
-  [0, 3, 6], [1, 4, 7], [2, 5, 8],
-  [0, 4, 8], [2, 4, 6],
-] as const;
-
 /**
  * Why a final TicTacToe state is inconsistent, or null when it is fine: the
  * winner owns a line (and nobody else does), or the board is full without a
@@ -60,7 +55,7 @@ export function finalBoardProblem(state: { board?: unknown; winner?: unknown }):
     return `bad board ${JSON.stringify(board)}`;
   }
   const b = board as number[];
-  const owners = new Set(LINES.filter(([i, j, k]) => b[i] !== -1 && b[i] === b[j] && b[j] === b[k]).map(([i]) => b[i]));
+  const owners = new Set(TICTACTOE_LINES.filter(([i, j, k]) => b[i] !== -1 && b[i] === b[j] && b[j] === b[k]).map(([i]) => b[i]));
   const zeros = b.filter((c) => c === 0).length;
   const ones = b.filter((c) => c === 1).length;
   if (Math.abs(zeros - ones) > 1) return `marks do not alternate: ${JSON.stringify(b)}`;

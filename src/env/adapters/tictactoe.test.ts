@@ -5,15 +5,13 @@ import { GameFramework } from '../../server/framework.ts';
 import { SeededRng } from '../../core/rng.ts';
 import { randomLegal } from '../bots.ts';
 import { makeEnv, type StepInfo } from '../env.ts';
+import { TICTACTOE_LINES } from '../../server/games/tictactoe.ts';
 import { TicTacToeAdapter } from './tictactoe.ts';
 
-const LINES = [
-  [0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6],
-] as const;
 
 /** The winner read off the board itself (null: none). */
 function boardWinner(board: number[]): number | null {
-  for (const [a, b, c] of LINES) {
+  for (const [a, b, c] of TICTACTOE_LINES) {
     if (board[a] !== -1 && board[a] === board[b] && board[a] === board[c]) return board[a] as number;
   }
   return null;
@@ -193,7 +191,7 @@ describe('TicTacToe env', () => {
         const movedMask = adapter.actionMask(movedState, seat);
         for (let c = 0; c < 9; c++) expect(movedMask[action[c]!]).toBe(mask[c]);
         // Lines stay lines: a random board may hold lines of both players, so compare who has one.
-        const lineOwners = (cells: number[]): string => [0, 1].filter((p) => LINES.some((l) => l.every((c) => cells[c] === p))).join();
+        const lineOwners = (cells: number[]): string => [0, 1].filter((p) => TICTACTOE_LINES.some((l) => l.every((c) => cells[c] === p))).join();
         expect(lineOwners(moved)).toBe(lineOwners(board));
       }
     }

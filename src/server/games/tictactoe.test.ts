@@ -3,6 +3,9 @@ import { SeededRng } from '../../core/rng.ts';
 import { ScriptedRng } from '../../testing/scripted-rng.ts';
 import { TicTacToe, TicTacToeGame } from './tictactoe.ts';
 
+// The rows, columns and diagonals written out here, not taken from the rules: the test checks the rules' own table.
+const LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
+
 const EMPTY = '[-1,-1,-1,-1,-1,-1,-1,-1,-1]';
 
 function play(game: TicTacToeGame, positions: number[]): void {
@@ -61,8 +64,7 @@ describe('TicTacToe', () => {
   });
 
   it('detects every line', () => {
-    const lines = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
-    for (const line of lines) {
+    for (const line of LINES) {
       const others = [0, 1, 2, 3, 4, 5, 6, 7, 8].filter((p) => !line.includes(p));
       // Pick two filler cells for the opponent that do not complete a line with each other.
       const filler = others.filter((p) => p !== 4).slice(0, 2);
@@ -108,7 +110,6 @@ describe('TicTacToe', () => {
     const check = (ok: boolean, what: string, g: number): void => {
       if (!ok) throw new Error(`game ${g}: ${what}`);
     };
-    const lines = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
     const rng = new SeededRng('tictactoe-property');
     const starters = [0, 0];
     const outcomes = { 0: 0, 1: 0, draw: 0 };
@@ -146,7 +147,7 @@ describe('TicTacToe', () => {
       check(legal >= 5 && legal <= 9, 'game length', g);
       const { board, winner } = game.state(0) as { board: number[]; winner: number | null };
       const winners = new Set(
-        lines
+        LINES
           .filter(([a, b, c]) => board[a!] !== -1 && board[a!] === board[b!] && board[b!] === board[c!])
           .map(([a]) => board[a!]),
       );

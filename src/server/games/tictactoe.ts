@@ -1,10 +1,16 @@
 import type { Game, GameDefinition, Json, Rng } from './game.ts';
 
-const LINES: readonly (readonly [number, number, number])[] = [
+/** The cells of each row, column and diagonal of the board (cell = 3 * row + column). */
+export const TICTACTOE_LINES: readonly (readonly [number, number, number])[] = [
   [0, 1, 2], [3, 4, 5], [6, 7, 8],
   [0, 3, 6], [1, 4, 7], [2, 5, 8],
   [0, 4, 8], [2, 4, 6],
 ];
+
+/** Whether `player`'s marks fill a line of `board` (any encoding of marks: ids, +1/-1, ...). */
+export function ownsLine(board: ArrayLike<number>, player: number): boolean {
+  return TICTACTOE_LINES.some(([a, b, c]) => board[a] === player && board[b] === player && board[c] === player);
+}
 
 /**
  * Tic-tac-toe for two players. The board holds -1 for an empty cell, else the id of
@@ -35,7 +41,7 @@ export class TicTacToeGame implements Game {
 
     this.board[pos] = this.current;
     const b = this.board;
-    if (LINES.some(([i, j, k]) => b[i] === this.current && b[j] === this.current && b[k] === this.current)) {
+    if (ownsLine(b, this.current)) {
       this.winner = this.current;
       this.over = true;
     }
