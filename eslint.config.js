@@ -4,7 +4,7 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 // The layers, bottom up, and the layers each may import besides its own. The game rules are a layer
-// inside the server's folder. src/tf is tfjs code that only agents use.
+// inside the server's folder.
 const LAYERS = {
   core: { is: ['src/core'], uses: [] },
   protocol: { is: ['src/protocol'], uses: ['core'] },
@@ -15,9 +15,8 @@ const LAYERS = {
   env: { is: ['src/env', 'src/games'], uses: ['core', 'protocol', 'rules', 'server', 'client'] },
   vector: { is: ['src/vector'], uses: ['core', 'protocol', 'rules', 'server', 'client', 'env'] },
   api: { is: ['src/index.ts'], uses: ['core', 'protocol', 'rules', 'server', 'client', 'env', 'vector'] },
-  tfjs: { is: ['src/tf'], uses: ['core', 'protocol'] },
-  agents: { is: ['agents'], uses: ['core', 'protocol', 'rules', 'server', 'client', 'env', 'vector', 'api', 'tfjs'] },
-  scripts: { is: ['scripts'], uses: ['core', 'protocol', 'rules', 'server', 'client', 'env', 'vector', 'api', 'tfjs', 'agents'] },
+  agents: { is: ['agents'], uses: ['core', 'protocol', 'rules', 'server', 'client', 'env', 'vector', 'api'] },
+  scripts: { is: ['scripts'], uses: ['core', 'protocol', 'rules', 'server', 'client', 'env', 'vector', 'api', 'agents'] },
 };
 const TEST_SUPPORT = ['src/testing', 'agents/testing'];
 const TESTS = ['**/*.test.ts', ...TEST_SUPPORT.map((dir) => `${dir}/**`)];

@@ -7,6 +7,7 @@ import { measureTrainingThroughput } from '../agents/training/throughput.ts';
 import { AGENT_NAMES } from '../agents/training/registry.ts';
 import { measureCollection } from '../agents/collect/collect.ts';
 import { actorShardRunner } from '../agents/distributed/actors.ts';
+import { measureTrainActors } from '../agents/distributed/train-bench.ts';
 
 interface BenchArgs {
   suite: string[];
@@ -31,11 +32,11 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'Measure protocol moves/s and latency (random TicTacToe) and env steps/s, over TCP and in process',
   builder: (y) =>
     y
-      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'collect', 'collect-actors', 'tcp-ceiling'], describe: 'What to measure (train: env steps/s while learning, per agent; collect: self-play collection steps/s; collect-actors: collection steps/s in N actor processes, 0 = in process; tcp-ceiling: requests/s of one connection per request, bare node:net server vs the game server)' })
+      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'train-actors', 'collect', 'collect-actors', 'tcp-ceiling'], describe: 'What to measure (train: env steps/s while learning, per agent; train-actors: DQN training steps/s with --actors N, 0 = in process; collect: self-play collection steps/s; collect-actors: collection steps/s in N actor processes, 0 = in process; tcp-ceiling: requests/s of one connection per request, bare node:net server vs the game server)' })
       .option('warmup', { type: 'number', default: 1, describe: 'protocol and env suites: seconds of play before each measurement (JIT warm-up), not counted' })
       .option('concurrency', { type: 'number', default: 32, describe: 'tcp-ceiling suite: requests in flight at once' })
       .option('collect-sessions', { type: 'array', number: true, default: [1, 16, 64, 256], describe: 'collect suite: sessions to measure' })
-      .option('actors', { type: 'array', number: true, default: [0, 1, 2, 4], describe: 'collect-actors suite: actor processes to measure (0 = in this process), 64 sessions each' })
+      .option('actors', { type: 'array', number: true, default: [0, 1, 2, 4], describe: 'collect-actors and train-actors suites: actor processes to measure (0 = in this process), 64 (collect) or 16 (train) sessions each' })
       .option('train-steps', { type: 'number', default: 20000, describe: 'train suite: env steps per agent and transport' })
       .option('transport', { type: 'array', string: true, default: ['tcp', 'in-process'], choices: ['tcp', 'in-process'], describe: 'Transports to measure' })
       .option('sessions', { type: 'array', number: true, default: [1, 16, 64], describe: 'protocol suite: parallel sessions to measure' })
@@ -119,6 +120,14 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         }
       }
       await record('collect-throughput', rows);
+    }
+    if (args.suite.includes('train-actors')) {
+      const rows = [];
+      for (const actors of args.actors) {
+        console.error(`train-actors: ${actors} actor(s), 16 sessions each, ${args['train-steps']} env steps ...`);
+        rows.push(await measureTrainActors({ actors, steps: args['train-steps'], envs: 16, seed: args.seed }));
+      }
+      await record('train-actors-throughput', rows);
     }
     if (args.suite.includes('collect-actors')) {
       const rows = [];

@@ -14,6 +14,7 @@ import { startCommand } from './start.ts';
 import { trainCommand } from './train.ts';
 import { watchCommand } from './watch.ts';
 import { workerCommand } from './worker.ts';
+import { actorCommand } from './actor.ts';
 
 /** A mistake in the command line itself: one line and exit code 2, as Unix tools do. */
 class UsageError extends Error {}
@@ -63,9 +64,10 @@ try {
     .command(replayCommand)
     .command(watchCommand)
     .command(workerCommand)
+    .command(actorCommand)
     .command(solveCommand)
     .command(gamesCommand)
-    .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay, watch, worker, solve or games')
+    .demandCommand(1, 'Name a command: serve, train, evaluate, collect, plot, bench, start, replay, watch, worker, actor, solve or games')
     .strict()
     .help()
     .wrap(Math.min(110, process.stdout.columns ?? 110))

@@ -1,5 +1,6 @@
 import { closeRecordings } from '../src/client/recording.ts';
 import type { CommandModule } from 'yargs';
+import { evaluateRunner } from '../agents/distributed/evaluate.ts';
 import { tournamentMarkdown, writeTournament } from '../agents/tournament/report.ts';
 import { TOURNAMENT_DEFAULTS, runTournament } from '../agents/tournament/tournament.ts';
 
@@ -17,6 +18,10 @@ interface EvaluateArgs {
   bootstrap: number;
   backend: string;
   progress: boolean;
+  actors: number;
+  queue: string | undefined;
+  'queue-name': string;
+  'queue-timeout': number;
 }
 
 const d = TOURNAMENT_DEFAULTS;
@@ -44,7 +49,11 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       .option('prior-draws', { type: 'number', default: d.priorDraws, describe: 'Virtual draws added to every pair in the Elo fit (keeps unbeaten agents finite)' })
       .option('bootstrap', { type: 'number', default: d.bootstrap, describe: 'Bootstrap resamples for the Elo 95% intervals (0: ±1.96 standard errors)' })
       .option('backend', { type: 'string', default: d.backend, choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend for dqn/ppo checkpoints (auto: tfjs-node if installed, else wasm, else cpu)' })
-      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar across pairs (--no-progress for logs)' }) as never,
+      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar across pairs (--no-progress for logs)' })
+      .option('actors', { type: 'number', default: 0, describe: 'Play the games in N actor processes (0: in this process); the same results' })
+      .option('queue', { type: 'string', describe: 'Submit the games as jobs to Redis (redis://HOST:PORT) for `game-gym worker`s; the same results' })
+      .option('queue-name', { type: 'string', default: 'game-gym', describe: 'Queue name for --queue' })
+      .option('queue-timeout', { type: 'number', default: 60, describe: 'Seconds Redis may not answer before the run stops' }) as never,
   handler: async (args) => {
     const result = await runTournament({
       game: args.game,
@@ -58,7 +67,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       priorDraws: args['prior-draws'],
       bootstrap: args.bootstrap,
       backend: args.backend as typeof d.backend,
-    }, { progress: args.progress });
+    }, { progress: args.progress, runner: evaluateRunner({ actors: args.actors, queue: args.queue, queueName: args['queue-name'], queueTimeoutSeconds: args['queue-timeout'] }) });
     await closeRecordings();
     result.command = `game-gym ${process.argv.slice(2).join(' ')}`;
     console.log(tournamentMarkdown(result));

@@ -3,6 +3,7 @@ import { TRAIN_DEFAULTS, train, type TrainConfig } from '../agents/training/trai
 import { AGENT_NAMES } from '../agents/training/registry.ts';
 import { InvalidOptionError } from '../src/core/errors.ts';
 import { readConfigFile } from './config-file.ts';
+import { distributedExperience } from '../agents/distributed/options.ts';
 import { stopOnCtrlC } from './ctrl-c.ts';
 
 interface TrainArgs {
@@ -33,6 +34,10 @@ interface TrainArgs {
   resume: string | undefined;
   record: string | undefined;
   progress: boolean;
+  actors: number;
+  queue: string | undefined;
+  run: string | undefined;
+  'queue-timeout': number;
 }
 
 /** Builds the trainer's config from parsed flags (flags already include a --config file's values). */
@@ -124,11 +129,16 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('agent-config', { type: 'string', default: '{}', describe: 'JSON object of agent config overrides, e.g. \'{"learningRate":0.0005}\'' })
       .option('record', { type: 'string', describe: 'Record the protocol traffic of the training sessions to this file (serve it with game-gym replay)' })
       .option('resume', { type: 'string', describe: 'Continue the run in this folder from its last checkpoint' })
-      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' }) as never,
+      .option('progress', { type: 'boolean', default: true, describe: 'Show a progress bar (--no-progress for logs)' })
+      .option('actors', { type: 'number', default: 0, describe: 'Play in N actor processes (--envs sessions each) that send transitions to this learner (0: all in this process; dqn)' })
+      .option('queue', { type: 'string', describe: 'Learn from `game-gym actor`s on any machine through Redis (redis://HOST:PORT); needs --run' })
+      .option('run', { type: 'string', describe: 'With --queue: the run name the actors join (game-gym actor --queue URL --run NAME)' })
+      .option('queue-timeout', { type: 'number', default: 60, describe: 'With --queue: seconds Redis may not answer before the learner stops (continue with --resume)' }) as never,
   handler: async (args) => {
     // The first Ctrl-C stops at the next batch and saves a checkpoint to resume from; a second one quits.
     const stop = stopOnCtrlC('saving a checkpoint');
-    const result = await train(trainConfigFromArgs(args), { progress: args.progress, signal: stop.signal }, args.resume);
+    const experience = distributedExperience(args);
+    const result = await train(trainConfigFromArgs(args), { progress: args.progress, signal: stop.signal, ...(experience ? { experience } : {}) }, args.resume);
     if (stop.signal.aborted) process.exit(130); // the trainer printed where the checkpoint is
     console.log(`done: ${result.envSteps} env steps, ${result.episodes} episodes in ${result.seconds} s on ${result.backend}`);
     console.log(`run folder: ${result.runDir} (config.json, metrics.jsonl, curve.svg, checkpoint/${result.best ? ', best/' : ''})`);

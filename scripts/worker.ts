@@ -12,7 +12,7 @@ interface WorkerArgs {
 /** `game-gym worker`: plays the shard jobs that `collect --queue` submits, on any machine that shares the output folder. */
 export const workerCommand: CommandModule<object, WorkerArgs> = {
   command: 'worker',
-  describe: 'Play the shard jobs of `collect --queue` (any number of workers, on any machine sharing --out)',
+  describe: 'Play the jobs of `collect --queue` (shards; on any machine sharing --out) and `evaluate --queue` (tournament units); any number of workers',
   builder: (y) =>
     y
       .option('queue', { type: 'string', describe: 'Redis of the jobs: redis://HOST:PORT[/DB]' })

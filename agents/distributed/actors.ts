@@ -43,18 +43,18 @@ export function checkActors(actors: unknown): number {
   return actors;
 }
 
-/** One actor process and the reply handler of the work it has now. */
-class Actor {
+/** One actor process (by default a `collect` one) and the reply handler of the work it has now. */
+export class Actor<Request extends { type: string } = ActorRequest, Reply extends { type: string } = ActorReply> {
   readonly index: number;
   readonly child: ChildProcess;
-  private handler: ((reply: ActorReply) => void) | undefined;
+  private handler: ((reply: Reply) => void) | undefined;
   private exitHandler: ((error: ActorError) => void) | undefined;
   exited = false;
 
-  constructor(index: number) {
+  constructor(index: number, entry: string = CHILD) {
     this.index = index;
-    this.child = fork(CHILD, [], { execArgv: loaderArgs(CHILD), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child.on('message', (reply: ActorReply) => this.handler?.(reply));
+    this.child = fork(entry, [], { execArgv: loaderArgs(entry), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    this.child.on('message', (reply: Reply) => this.handler?.(reply));
     this.child.on('exit', (code, signal) => {
       this.exited = true;
       this.exitHandler?.(new ActorError(`Actor ${this.index} (pid ${this.child.pid}) exited (${signal ?? `code ${code}`}) before its work was done`));
@@ -62,7 +62,7 @@ class Actor {
   }
 
   /** Sends a request and routes the replies to `onReply` until it returns true; rejects on an error reply or exit. */
-  exchange(request: ActorRequest | null, onReply: (reply: ActorReply) => boolean, timeoutMs?: number, pending = 'an answer'): Promise<void> {
+  exchange(request: Request | null, onReply: (reply: Reply) => boolean, timeoutMs?: number, pending = 'an answer'): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish(new ActorError(`Actor ${this.index} did not answer within ${timeoutMs} ms (pending: ${pending})`)), timeoutMs);
       const finish = (error?: Error): void => {
@@ -74,7 +74,10 @@ class Actor {
       };
       this.exitHandler = finish;
       this.handler = (reply) => {
-        if (reply.type === 'error') finish(new GameGymError(reply.code, `Actor ${this.index}: ${reply.message}`));
+        if (reply.type === 'error') {
+          const e = reply as unknown as { code: string; message: string };
+          finish(new GameGymError(e.code, `Actor ${this.index}: ${e.message}`));
+        }
         else if (onReply(reply)) finish();
       };
       if (this.exited) finish(new ActorError(`Actor ${this.index} has exited`));
@@ -82,14 +85,14 @@ class Actor {
     });
   }
 
-  send(request: ActorRequest): void {
+  send(request: Request): void {
     if (!this.exited && this.child.connected) this.child.send(request);
   }
 
   async close(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.send({ type: 'close' });
+    this.send({ type: 'close' } as Request);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);

@@ -26,6 +26,8 @@ import { policyIdentity, resolvePolicy, type ResolvedPolicy } from '../collect/p
 import { readShard, sha256File, type ShardEntry } from '../collect/shards.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import { QueueError, WorkerRefusedError } from './errors.ts';
+import { EVALUATE_JOB, EvaluateJobs, type EvaluateUnitJob } from './evaluate.ts';
+import type { UnitResult } from '../tournament/tournament.ts';
 import { sleep } from '../../src/core/sleep.ts';
 
 /** The default queue name (`--queue-name`). */
@@ -106,7 +108,8 @@ export function collectionRunId(config: CollectConfig, identities: string[]): st
 
 const jobId = (run: string, shard: number): string => `collect-${run}-shard-${shard}`;
 
-function within<T>(work: Promise<T>, ms: number, pending: string): Promise<T> {
+/** `work`, or a QueueError "Redis did not answer" after `ms`. */
+export function within<T>(work: Promise<T>, ms: number, pending: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new QueueError(`Redis did not answer within ${ms} ms (pending: ${pending})`)), ms);
@@ -313,11 +316,19 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     return resolved;
   };
 
-  const worker = new Worker<CollectShardJob, ShardEntry>(
+  const evaluateJobs = new EvaluateJobs();
+  const worker = new Worker<CollectShardJob, ShardEntry | UnitResult>(
     name,
     async (job, token) => {
       let resolved: ResolvedPolicy[];
       try {
+        if (job.name === EVALUATE_JOB) {
+          const unit = job as unknown as Job<EvaluateUnitJob>;
+          log(`job ${job.id}: unit ${unit.data.unit.index} of an evaluate of ${unit.data.config.agents.join(', ')} (attempt ${job.attemptsMade + 1})`);
+          const result = await evaluateJobs.process(unit, version);
+          jobs++;
+          return result;
+        }
         resolved = await check(job);
       } catch (error) {
         if (!(error instanceof WorkerRefusedError)) throw error;
@@ -368,5 +379,6 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   options.signal?.addEventListener('abort', () => void worker.close(), { once: true });
   await closed;
   await current?.player.then((p) => p.close(), () => {});
+  await evaluateJobs.close();
   return refused ? { jobs, refused } : { jobs };
 }

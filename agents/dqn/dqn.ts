@@ -176,6 +176,25 @@ export class DqnAgent implements Learner, WithActDetails {
     });
   }
 
+  /**
+   * What an actor process needs to act as this agent explores now (`train
+   * --actors`): the online network's weights and the count of transitions
+   * that sets epsilon.
+   */
+  actingState(): { weights: Float32Array[]; transitions: number } {
+    this.assertAlive();
+    return { weights: this.online.getWeights().map((w) => (w.dataSync() as Float32Array).slice()), transitions: this.transitions };
+  }
+
+  /** Acts from now on with weights and an epsilon from another agent's `actingState()` (an actor's copy of the learner). */
+  setActingState(state: { weights: Float32Array[]; transitions: number }): void {
+    this.assertAlive();
+    const shapes = this.online.getWeights().map((w) => w.shape);
+    if (state.weights.length !== shapes.length) throw new InvalidOptionError(`Expected ${shapes.length} weight arrays, got ${state.weights.length}`);
+    tf.tidy(() => this.online.setWeights(state.weights.map((w, i) => tf.tensor(w, shapes[i]))));
+    this.transitions = state.transitions;
+  }
+
   /** Epsilon-greedy: a random legal action with probability epsilon, else greedy; one model call for the greedy ones. */
   explore(observations: Float32Array[], masks: Uint8Array[], _envIds?: number[]): number[] {
     this.assertAlive();

@@ -12,7 +12,6 @@ import type { Learner } from '../agent.ts';
 import { batchCalls } from '../training/batching.ts';
 import { AGENT_NAMES, TFJS_AGENTS } from '../training/registry.ts';
 
-
 /** What the agent list of a tournament may hold, for error messages. */
 export const AGENT_HELP = `a bot of the game (random, or one its spec lists; game-gym games shows them) or ${POLICY_PATHS} (agent kinds: ${[BOT_AGENT_KIND, ...AGENT_NAMES].join(', ')})`;
 
@@ -31,6 +30,8 @@ export interface TournamentAgent {
   policy: Policy<Float32Array>;
   /** Plays the other seat: the bot's policy, or the learner's greedy policy with its calls batched across sessions. */
   opponent(): OpponentSpec;
+  /** Bots: a new instance seeded by `seed`, for a tournament unit that must not depend on the units played before it. */
+  fresh?(seed: string): Policy<Float32Array>;
   dispose(): void;
 }
 
@@ -107,7 +108,16 @@ function botEntry(bot: BotName, spec: string, context: AgentContext, seed: strin
   }
   // One policy object for both seats and every match: a bot's memo (minimax's) is filled once, not per session.
   const policy = botPolicy(context.game, bot, `tournament-${seed}`) as Policy<Float32Array>;
-  return { label: bot, spec, kind: BOT_AGENT_KIND, bot, policy, opponent: () => policy, dispose: () => {} };
+  return {
+    label: bot,
+    spec,
+    kind: BOT_AGENT_KIND,
+    bot,
+    policy,
+    opponent: () => policy,
+    fresh: (unitSeed) => botPolicy(context.game, bot, `tournament-${seed}-${unitSeed}`) as Policy<Float32Array>,
+    dispose: () => {},
+  };
 }
 
 /** Whether any spec names a checkpoint of a tfjs agent (so the backend must start first). */

@@ -5,6 +5,7 @@ import { flatDim } from '../../src/env/spaces.ts';
 import { ProgressBar, configLines } from '../../src/core/progress.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import type { BackendName } from '../tf/backend.ts';
+import type { Policy } from '../../src/env/policy.ts';
 import { evaluatePolicy } from '../training/evaluate.ts';
 import { wilson } from '../training/stats.ts';
 import { AGENT_HELP, needsTfjs, resolveAgents, type TournamentAgent } from './agents.ts';
@@ -135,6 +136,8 @@ export interface TournamentHooks {
   log?: (line: string) => void;
   /** A progress bar on stderr across pairs. Default true. */
   progress?: boolean;
+  /** Where the games are played (default: in this process, one unit after another). */
+  runner?: UnitRunnerFactory;
 }
 
 /**
@@ -151,64 +154,41 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
   const started = performance.now();
   const date = new Date().toISOString();
 
-  let probe;
-  try {
-    probe = makeEnv<Float32Array, number>(config.game, {});
-  } catch (error) {
-    throw new InvalidOptionError(`Cannot evaluate on game ${JSON.stringify(config.game)}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const context = { game: config.game, observationSize: flatDim(probe.observationSpace), actionCount: flatDim(probe.actionSpace), seed: config.seed };
-  const players = probe.players;
-  await probe.close();
-  if (players > 2) throw new InvalidOptionError(`evaluate plays one- and two-player games; ${config.game} has ${players} players`);
-
-  let backend: string | undefined;
-  if (await needsTfjs(config.agents)) {
-    // Imported only when needed: loading tfjs takes seconds and bots and tabular agents do without it.
-    const { describeBackend, initBackend } = await import('../tf/backend.ts');
-    const choice = await initBackend(config.backend);
-    backend = choice.name;
-    log(describeBackend(choice));
-  }
-  const agents = await resolveAgents(config.agents, context);
+  const opened = await openTournament(config, log);
+  const { agents, backend, players } = opened;
   const labels = agents.map((a) => a.label);
-  if (players === 2 && !['auto', 'mean', ...labels].includes(config.anchor)) {
-    for (const a of agents) a.dispose();
-    throw new InvalidOptionError(`Expected anchor to be auto, mean or one of the agents (${labels.join(', ')}), got ${JSON.stringify(config.anchor)}`);
-  }
-  const server = config.server === 'embedded' ? undefined : config.server;
+  const units = tournamentUnits(config, agents.length, players);
   const pairs: PairResult[] = [];
   const scores: ScoreResult[] = [];
   let gamesPlayed = 0;
+  let runner: UnitRunner | undefined;
   try {
+    if (players === 2 && agents.length < 2) throw new InvalidOptionError(`A round robin needs at least 2 agents, got ${agents.length}: ${config.agents.join(', ')}; each is ${AGENT_HELP}`);
+    runner = hooks.runner ? await hooks.runner(config, log) : localUnitRunner(opened, config);
+    const bar = hooks.progress === false ? undefined : new ProgressBar(`${config.game} ${players === 1 ? 'scores' : 'round robin'}`, units.length ? units.reduce((a, u) => a + u.games, 0) : 0);
+    const results: UnitResult[] = [];
+    const seconds: number[] = [];
+    await runner.play(units, (unit, r) => {
+      results[unit.index] = r;
+      seconds[unit.p] = (seconds[unit.p] ?? 0) + r.seconds;
+      gamesPlayed += r.games;
+      bar?.update(gamesPlayed, { done: `${results.filter(Boolean).length}/${units.length} shards` });
+    });
+    bar?.finish(gamesPlayed);
+    // Results are put together in the units' order, whatever order they came back in.
     if (players === 1) {
-      const bar = hooks.progress === false ? undefined : new ProgressBar(`${config.game} scores`, agents.length * config.games);
       for (const [k, agent] of agents.entries()) {
-        const t0 = performance.now();
-        const parts: Array<{ games: number; mean: number; high: number }> = [];
-        for (const [c, size] of chunks(config.games, config.parallel).entries()) {
-          const r = await evaluatePolicy({ game: config.game, policy: agent.policy, opponent: 'random', games: size, server, seed: matchSeed(config.seed, k, 0, c), parallel: config.parallel, record: config.record });
-          if (r.score) parts.push({ games: r.games, mean: r.score.mean, high: r.score.high });
-          gamesPlayed += r.games;
-          bar?.update(gamesPlayed, { agent: agent.label });
-        }
-        scores.push({ agent: agent.label, ...poolScores(parts), seconds: round((performance.now() - t0) / 1000) });
+        const parts = units.filter((u) => u.p === k).flatMap((u) => (results[u.index]?.score ? [results[u.index]?.score as ChunkScore] : []));
+        scores.push({ agent: agent.label, ...poolScores(parts), seconds: round(seconds[k] ?? 0) });
       }
-      bar?.finish(gamesPlayed);
     } else {
-      if (agents.length < 2) throw new InvalidOptionError(`A round robin needs at least 2 agents, got ${agents.length}: ${config.agents.join(', ')}; each is ${AGENT_HELP}`);
       const matchups = agents.flatMap((a, i) => agents.slice(i + 1).map((b) => [a, b] as const));
-      const bar = hooks.progress === false ? undefined : new ProgressBar(`${config.game} round robin`, matchups.length * config.games);
       for (const [p, [a, b]] of matchups.entries()) {
-        const pair = await playPair(a, b, config, p, server, (n) => {
-          gamesPlayed += n;
-          bar?.update(gamesPlayed, { pair: `${p + 1}/${matchups.length} ${a.label} vs ${b.label}` });
-        });
-        pairs.push(pair);
+        pairs.push(pairResult(a.label, b.label, units.filter((u) => u.p === p).map((u) => [u, results[u.index] as UnitResult] as const), seconds[p] ?? 0));
       }
-      bar?.finish(gamesPlayed);
     }
   } finally {
+    await runner?.close();
     for (const a of agents) a.dispose();
   }
 
@@ -245,47 +225,169 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
   return result;
 }
 
+/** A tournament's agents, loaded in the process that plays its games. */
+export interface OpenTournament {
+  agents: TournamentAgent[];
+  players: number;
+  backend?: string;
+  game: string;
+}
+
 /**
- * One pair: `a` hosts half the games (its seat is the env's, `b` the
- * opponent seat) and `b` the other half, so neither side's seat is favoured;
- * evaluatePolicy balances first moves within each half where the game spec says so.
+ * Checks the game, starts tfjs when a checkpoint needs it and loads the
+ * agents: what every process that plays a tournament's games does first.
  */
-async function playPair(
-  a: TournamentAgent,
-  b: TournamentAgent,
-  config: TournamentConfig,
-  p: number,
-  server: string | undefined,
-  onGames: (n: number) => void,
-): Promise<PairResult> {
-  const t0 = performance.now();
-  const tallies = { all: zero(), first: zero(), second: zero() };
-  const halves = [Math.ceil(config.games / 2), Math.floor(config.games / 2)];
-  let balanced = false;
-  for (const [h, games] of halves.entries()) {
-    const [host, guest] = h === 0 ? [a, b] : [b, a];
-    for (const [c, size] of chunks(games, config.parallel).entries()) {
-      const r = await evaluatePolicy({ game: config.game, policy: host.policy, opponent: guest.opponent(), games: size, server, seed: matchSeed(config.seed, p, h, c), parallel: config.parallel, record: config.record });
-      // The host's wins are a's wins in the first half and a's losses in the second.
-      add(tallies.all, r, h === 1);
-      if (r.moveFirst && r.moveSecond) {
-        balanced = true;
-        add(h === 0 ? tallies.first : tallies.second, r.moveFirst, h === 1);
-        add(h === 0 ? tallies.second : tallies.first, r.moveSecond, h === 1);
-      }
-      onGames(r.games);
-    }
+export async function openTournament(config: TournamentConfig, log: (line: string) => void = () => {}): Promise<OpenTournament> {
+  let probe;
+  try {
+    probe = makeEnv<Float32Array, number>(config.game, {});
+  } catch (error) {
+    throw new InvalidOptionError(`Cannot evaluate on game ${JSON.stringify(config.game)}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return {
-    a: a.label,
-    b: b.label,
-    ...outcomes(tallies.all),
-    ...(balanced ? { aFirst: outcomes(tallies.first), aSecond: outcomes(tallies.second) } : {}),
-    seconds: round((performance.now() - t0) / 1000),
-  };
+  const context = { game: config.game, observationSize: flatDim(probe.observationSpace), actionCount: flatDim(probe.actionSpace), seed: config.seed };
+  const players = probe.players;
+  await probe.close();
+  if (players > 2) throw new InvalidOptionError(`evaluate plays one- and two-player games; ${config.game} has ${players} players`);
+  let backend: string | undefined;
+  if (await needsTfjs(config.agents)) {
+    // Imported only when needed: loading tfjs takes seconds and bots and tabular agents do without it.
+    const { describeBackend, initBackend } = await import('../tf/backend.ts');
+    const choice = await initBackend(config.backend);
+    backend = choice.name;
+    log(describeBackend(choice));
+  }
+  const agents = await resolveAgents(config.agents, context);
+  const labels = agents.map((a) => a.label);
+  if (players === 2 && !['auto', 'mean', ...labels].includes(config.anchor)) {
+    for (const a of agents) a.dispose();
+    throw new InvalidOptionError(`Expected anchor to be auto, mean or one of the agents (${labels.join(', ')}), got ${JSON.stringify(config.anchor)}`);
+  }
+  return { agents, players, game: config.game, ...(backend ? { backend } : {}) };
+}
+
+/**
+ * A shard of a tournament: a chunk of the games of one pair's half (or of
+ * one agent's scores) with its own seed. A unit plays the same in any
+ * process: a fresh server seeded by the unit, fresh bots seeded by the
+ * unit, the agents' greedy policies.
+ */
+export interface MatchUnit {
+  index: number;
+  /** The pair (two-player games) or the agent (single-player games). */
+  p: number;
+  /** Half of the pair: 0 with the pair's first agent hosting, 1 with the second. */
+  h: number;
+  c: number;
+  games: number;
+  /** Agent indexes: the host plays the env's seat, the guest (null: no other seat) the other. */
+  host: number;
+  guest: number | null;
+  seed: number;
 }
 
 type Tally = { wins: number; draws: number; losses: number };
+type ChunkScore = { games: number; mean: number; high: number };
+
+/** What a unit played, from its host's point of view. */
+export interface UnitResult extends Tally {
+  games: number;
+  moveFirst?: Tally;
+  moveSecond?: Tally;
+  score?: ChunkScore;
+  seconds: number;
+}
+
+/** The units of a tournament, in the order a single process plays them. */
+export function tournamentUnits(config: TournamentConfig, agentCount: number, players: number): MatchUnit[] {
+  const units: MatchUnit[] = [];
+  const push = (u: Omit<MatchUnit, 'index'>): void => void units.push({ index: units.length, ...u });
+  if (players === 1) {
+    for (let k = 0; k < agentCount; k++) {
+      for (const [c, games] of chunks(config.games, config.parallel).entries()) push({ p: k, h: 0, c, games, host: k, guest: null, seed: matchSeed(config.seed, k, 0, c) });
+    }
+    return units;
+  }
+  let p = 0;
+  for (let i = 0; i < agentCount; i++) {
+    for (let j = i + 1; j < agentCount; j++, p++) {
+      // Each agent hosts half the games, so neither side's seat is favoured; evaluatePolicy balances first moves within each half.
+      const halves = [Math.ceil(config.games / 2), Math.floor(config.games / 2)];
+      for (const [h, half] of halves.entries()) {
+        for (const [c, games] of chunks(half, config.parallel).entries()) push({ p, h, c, games, host: h === 0 ? i : j, guest: h === 0 ? j : i, seed: matchSeed(config.seed, p, h, c) });
+      }
+    }
+  }
+  return units;
+}
+
+/** Plays one unit with the loaded agents. */
+export async function playUnit(unit: MatchUnit, opened: OpenTournament, config: TournamentConfig): Promise<UnitResult> {
+  const server = config.server === 'embedded' ? undefined : config.server;
+  const host = opened.agents[unit.host] as TournamentAgent;
+  const guest = unit.guest === null ? undefined : (opened.agents[unit.guest] as TournamentAgent);
+  // Bots start afresh in every unit, seeded by it, so a unit does not depend on the units played before it in the same process.
+  const fresh = (a: TournamentAgent, seat: string): Policy<Float32Array> | undefined => a.fresh?.(`${config.seed}-${unit.index}-${seat}`);
+  const r = await evaluatePolicy({
+    game: config.game,
+    policy: fresh(host, 'host') ?? host.policy,
+    opponent: guest ? fresh(guest, 'guest') ?? guest.opponent() : 'random',
+    games: unit.games,
+    server,
+    seed: unit.seed,
+    parallel: config.parallel,
+    record: config.record,
+  });
+  const tally = (t: Tally): Tally => ({ wins: t.wins, draws: t.draws, losses: t.losses });
+  return {
+    games: r.games,
+    ...tally(r),
+    ...(r.moveFirst && r.moveSecond ? { moveFirst: tally(r.moveFirst), moveSecond: tally(r.moveSecond) } : {}),
+    ...(r.score ? { score: { games: r.games, mean: r.score.mean, high: r.score.high } } : {}),
+    seconds: r.seconds,
+  };
+}
+
+/** Plays a tournament's units somewhere: in this process, actor processes (`--actors`) or Redis jobs (`--queue`). */
+export interface UnitRunner {
+  /** Plays every unit, calling `onResult` as each is done (in any order). */
+  play(units: MatchUnit[], onResult: (unit: MatchUnit, result: UnitResult) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Makes a runner for a tournament (given its resolved config). */
+export type UnitRunnerFactory = (config: TournamentConfig, log: (line: string) => void) => Promise<UnitRunner>;
+
+function localUnitRunner(opened: OpenTournament, config: TournamentConfig): UnitRunner {
+  return {
+    play: async (units, onResult) => {
+      for (const unit of units) onResult(unit, await playUnit(unit, opened, config));
+    },
+    close: async () => {},
+  };
+}
+
+/** A pair's result from its units, from `a`'s point of view. */
+function pairResult(a: string, b: string, played: ReadonlyArray<readonly [MatchUnit, UnitResult]>, seconds: number): PairResult {
+  const tallies = { all: zero(), first: zero(), second: zero() };
+  let balanced = false;
+  for (const [unit, r] of played) {
+    // The host's wins are a's wins in the first half and a's losses in the second.
+    const flip = unit.h === 1;
+    add(tallies.all, r, flip);
+    if (r.moveFirst && r.moveSecond) {
+      balanced = true;
+      add(flip ? tallies.second : tallies.first, r.moveFirst, flip);
+      add(flip ? tallies.first : tallies.second, r.moveSecond, flip);
+    }
+  }
+  return {
+    a,
+    b,
+    ...outcomes(tallies.all),
+    ...(balanced ? { aFirst: outcomes(tallies.first), aSecond: outcomes(tallies.second) } : {}),
+    seconds: round(seconds),
+  };
+}
 
 function zero(): Tally {
   return { wins: 0, draws: 0, losses: 0 };

@@ -77,6 +77,8 @@ export async function evaluatePolicy(options: EvaluateOptions): Promise<Evaluati
       players: options.players,
       seed: (options.seed ?? 0) * 1000 + i,
       record: options.record,
+      // On its own server, fixed session names make the server's draws (first players, dice) follow the seed too.
+      ...(own ? { session: `eval-${i}` } : {}),
     });
     try {
       while (claimed < options.games) {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { closeRecordings } from '../../src/client/recording.ts';
-import { makeEnv, makeSelfPlayEnvs, type WrappedGameEnv } from '../../src/env/env.ts';
+import { makeEnv, makeSelfPlayEnvs, type StepInfo, type WrappedGameEnv } from '../../src/env/env.ts';
 import type { OpponentSpec } from '../../src/env/opponents.ts';
 import type { Policy } from '../../src/env/policy.ts';
 import { flatDim } from '../../src/env/spaces.ts';
@@ -15,7 +15,7 @@ import { GameServer } from '../../src/server/server.ts';
 import { ProgressBar, compact, configLines } from '../../src/core/progress.ts';
 import { initBackend, describeBackend, type BackendName } from '../tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
-import type { Learner, TransitionBatch } from '../agent.ts';
+import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
 import { batchCalls } from './batching.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
 import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
@@ -177,7 +177,35 @@ export interface TrainHooks {
    * `collect`; on top of the client's own connection retries.
    */
   reconnectDelaysMs?: number[];
+  /** Experience from elsewhere (`--actors`, `--queue`): this process then only learns, evaluates and checkpoints. */
+  experience?: ExperienceSourceFactory;
 }
+
+/** How an episode ended, as the training log counts it. */
+export interface EpisodeEnd {
+  return: number;
+  length: number;
+  /** win, draw, loss, score:<n> or truncated. */
+  outcome: string;
+}
+
+/** An episode's end from the info of its last step. */
+export function episodeEnd(info: StepInfo): EpisodeEnd {
+  const o = info.episode?.outcome;
+  return { return: info.episode?.return ?? 0, length: info.episode?.length ?? 0, outcome: typeof o === 'string' ? o : typeof o === 'object' ? `score:${o.score}` : 'truncated' };
+}
+
+/** Transitions played by actors elsewhere, for a learner in this process. */
+export interface ExperienceSource {
+  /** Calls `learn` with each batch of transitions (and the episodes it ends) as it arrives, until `done()` holds or the signal fires. */
+  run(learn: (batch: TransitionBatch, ends: EpisodeEnd[]) => Promise<void>, done: () => boolean, signal?: AbortSignal): Promise<void>;
+  /** Numbers for the training log (policyLag: learner version minus acting version, averaged). */
+  stats(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+/** Starts the actors of a run; `agent` is the learner whose weights they act with. */
+export type ExperienceSourceFactory = (run: { config: TrainConfig; spec: LearnerSpec; agent: Learner; runDir: string; log: (line: string) => void }) => Promise<ExperienceSource>;
 
 /** Errors after which an env joins a new session instead of ending the run. */
 const TRANSIENT = ['E_CONN_REFUSED', 'E_CONN_RESET', 'E_TIMEOUT', 'E_SESSION_LOST', 'E_PROTOCOL'];
@@ -279,11 +307,13 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const snapshotDir = path.join(os.tmpdir(), `gsg-pool-${process.pid}-${Date.now()}`);
   // The embedded server is the run's own, seeded like the run, in process or behind a loopback port.
   const embedded = config.server === 'embedded' || config.server === 'embedded-tcp';
-  const ownServer = embedded ? new GameFramework({ seed: config.seed, games: embeddedGames() }) : undefined;
-  const ownTcp = config.server === 'embedded-tcp' ? await GameServer.start({ port: 0, framework: ownServer }) : undefined;
-  const envs = makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool);
-  const vector = new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
-  if (config.sessionPrefix) {
+  const remote = hooks.experience ? await hooks.experience({ config, spec, agent, runDir, log }) : undefined;
+  // With remote actors, the sessions are theirs.
+  const ownServer = embedded && !remote ? new GameFramework({ seed: config.seed, games: embeddedGames() }) : undefined;
+  const ownTcp = config.server === 'embedded-tcp' && !remote ? await GameServer.start({ port: 0, framework: ownServer }) : undefined;
+  const envs = remote ? [] : makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool);
+  const vector = remote ? undefined : new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
+  if (config.sessionPrefix && !remote) {
     const [host, port] = ownTcp ? [ownTcp.address.host, ownTcp.address.port] : [config.server.slice(0, config.server.lastIndexOf(':')), config.server.slice(config.server.lastIndexOf(':') + 1)];
     const where = `--host ${host} --port ${port}`;
     const seat = config.opponent === 'self' ? 'seat-0' : 'learner-0';
@@ -344,6 +374,43 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       await writeFile(path.join(tmp, 'trainer.json'), JSON.stringify({ ...state, seconds: seconds() }));
     });
 
+  const countEpisode = (end: EpisodeEnd | undefined): void => {
+    state.episodes++;
+    if (end) {
+      window.push({ ret: end.return, len: end.length });
+      if (window.length > EPISODE_WINDOW) window.shift();
+    }
+    state.recent.push(end?.outcome ?? 'truncated');
+    if (state.recent.length > RECENT) state.recent.shift();
+  };
+
+  // After every batch: progress, pool snapshots, log lines, evaluations and checkpoints when due.
+  const afterBatch = async (): Promise<void> => {
+    bar?.update(state.envSteps, summary(state.recent, lastStats));
+    if (state.envSteps >= state.nextSnapshot && config.opponent === 'pool') {
+      state.nextSnapshot += config.poolSnapshotEvery;
+      const dir = path.join(snapshotDir, String(state.envSteps));
+      await agent.save(dir, { learnerState: false });
+      pool.push(await loadLearner(config.agent, dir));
+      if (pool.length > config.poolSize) pool.shift()?.dispose();
+    }
+    // The last evaluation is the final one, after the loop.
+    const evalDue = state.envSteps >= state.nextEval && state.envSteps < config.steps;
+    if (state.envSteps >= nextLog || evalDue) {
+      while (nextLog <= state.envSteps) nextLog += config.logEvery;
+      await logTrain();
+    }
+    if (evalDue) {
+      state.nextEval += config.evalEvery;
+      await evaluate();
+      await writeCurve(runDir, config);
+    }
+    if (state.envSteps >= state.nextCheckpoint) {
+      state.nextCheckpoint += config.checkpointEvery;
+      await checkpoint();
+    }
+  };
+
   const delays = hooks.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
   // Envs whose server went away: how often in a row, and when they join again.
   const failures = new Map<number, number>();
@@ -353,8 +420,18 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   let serverLost: ServerLostError | undefined;
 
   try {
-    vector.asyncReset({ seed: config.seed * 1000 + state.episodes });
-    while (state.envSteps < config.steps) {
+    if (remote) {
+      await remote.run(async (t, ends) => {
+        state.envSteps += t.envIds.length;
+        for (const end of ends) countEpisode(end);
+        agent.record(t);
+        const stats = await agent.learn(state.envSteps);
+        lastStats = { ...(stats ?? lastStats ?? {}), ...remote.stats() };
+        await afterBatch();
+      }, () => state.envSteps >= config.steps, hooks.signal);
+    }
+    vector?.asyncReset({ seed: config.seed * 1000 + state.episodes });
+    while (vector && state.envSteps < config.steps) {
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
@@ -412,14 +489,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
           state.envSteps++;
           if (terminated || truncated) {
             last.pendingReset[id] = true;
-            state.episodes++;
-            if (info.episode) {
-              window.push({ ret: info.episode.return, len: info.episode.length });
-              if (window.length > EPISODE_WINDOW) window.shift();
-            }
-            const o = info.episode?.outcome;
-            state.recent.push(typeof o === 'string' ? o : typeof o === 'object' ? `score:${o.score}` : 'truncated');
-            if (state.recent.length > RECENT) state.recent.shift();
+            countEpisode(info.episode ? episodeEnd(info) : undefined);
           }
         }
         last.obs[id] = obs;
@@ -443,30 +513,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         return a;
       });
       vector.send(actions, batch.envIds);
-
-      bar?.update(state.envSteps, summary(state.recent, lastStats));
-      if (state.envSteps >= state.nextSnapshot && config.opponent === 'pool') {
-        state.nextSnapshot += config.poolSnapshotEvery;
-        const dir = path.join(snapshotDir, String(state.envSteps));
-        await agent.save(dir, { learnerState: false });
-        pool.push(await loadLearner(config.agent, dir));
-        if (pool.length > config.poolSize) pool.shift()?.dispose();
-      }
-      // The last evaluation is the final one, after the loop.
-      const evalDue = state.envSteps >= state.nextEval && state.envSteps < config.steps;
-      if (state.envSteps >= nextLog || evalDue) {
-        while (nextLog <= state.envSteps) nextLog += config.logEvery;
-        await logTrain();
-      }
-      if (evalDue) {
-        state.nextEval += config.evalEvery;
-        await evaluate();
-        await writeCurve(runDir, config);
-      }
-      if (state.envSteps >= state.nextCheckpoint) {
-        state.nextCheckpoint += config.checkpointEvery;
-        await checkpoint();
-      }
+      await afterBatch();
     }
     bar?.finish(state.envSteps, summary(state.recent, lastStats));
     await checkpoint();
@@ -482,7 +529,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       await rename(`${trainerFile}.tmp`, trainerFile);
     }
   } finally {
-    await vector.close();
+    await vector?.close();
+    await remote?.close();
     await ownTcp?.close();
     ownServer?.close();
     for (const p of pool) p.dispose();
@@ -496,7 +544,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
 }
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
-function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<WrappedGameEnv<Float32Array, number>> {
+export function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[]): Array<WrappedGameEnv<Float32Array, number>> {
   const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const, record: config.record ?? undefined };
   const prefix = config.sessionPrefix;
   if (config.opponent === 'self') {
@@ -541,6 +589,7 @@ function summary(recent: string[], stats: Record<string, number> | null): Record
   else out['W/D/L'] = `${pct(r.winRate as number)}/${pct(r.drawRate as number)}/${pct(r.lossRate as number)}`;
   if (stats?.loss !== undefined) out.loss = compact(stats.loss);
   if (stats?.epsilon !== undefined) out.eps = stats.epsilon.toFixed(2);
+  if (stats?.policyLag !== undefined) out.lag = stats.policyLag.toFixed(1);
   return out;
 }
 

@@ -18,7 +18,7 @@ import type { GameState, Request } from '../protocol/messages.ts';
 import { GameServer } from '../server/server.ts';
 import { GameClient, type GameClientOptions } from './client.ts';
 import { sleep } from '../core/sleep.ts';
-import { waitFor } from '../testing/wait.ts';
+import { rejection, waitFor } from '../testing/wait.ts';
 import { finalTicTacToeProblem, playTicTacToeSeries, randomCells } from '../testing/faults.ts';
 import { TcpTransport } from './tcp.ts';
 
@@ -30,15 +30,6 @@ beforeAll(async () => {
   port = server.address.port;
 });
 afterAll(() => server.close());
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A port nobody listens on (just freed). */
 async function freePort(): Promise<number> {

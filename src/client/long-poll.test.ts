@@ -13,6 +13,7 @@ import { GameFramework } from '../server/framework.ts';
 import { GameClient, type GameClientOptions } from './client.ts';
 import { FaultInjectingTransport, finalTicTacToeProblem, playTicTacToeSeries, randomCells, type FaultPlan } from '../testing/faults.ts';
 import { InProcessTransport } from './in-process.ts';
+import { rejection } from '../testing/wait.ts';
 
 let framework: GameFramework;
 
@@ -20,15 +21,6 @@ beforeAll(() => {
   framework = new GameFramework({ seed: 'long-poll' });
 });
 afterAll(() => framework.close());
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Two clients of a new TicTacToe session that share one fault-injecting transport (alice joins first: player 0). */
 async function faultyPair(

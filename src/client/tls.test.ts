@@ -8,7 +8,7 @@ import { AbortError, ConnectionResetError, TimeoutError, TlsError } from '../cor
 import { GameServer } from '../server/server.ts';
 import { GameClient, type GameClientOptions } from './client.ts';
 import { sleep } from '../core/sleep.ts';
-import { waitFor } from '../testing/wait.ts';
+import { rejection, waitFor } from '../testing/wait.ts';
 import { finalTicTacToeProblem, playTicTacToeSeries, randomCells } from '../testing/faults.ts';
 
 let dir: string;
@@ -38,15 +38,6 @@ afterAll(async () => {
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function playOver(session: string, options: Partial<GameClientOptions>): Promise<void> {
   const a = new GameClient({ game: 'TicTacToe', session, players: 2, port, ...options });

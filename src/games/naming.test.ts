@@ -17,8 +17,8 @@ const GAME_FILES = [
   // The exact Yahtzee solver and its optimal bot, which registers itself with its game (src/ cannot import agents/).
   'agents/yahtzee/optimal.ts', 'agents/yahtzee/table.ts',
 ];
-// The protocol benchmarks and the soak play the built-in games through raw requests (their wire moves), below the env layer.
-const BENCH_FILES = ['agents/bench/random-play.ts', 'agents/bench/tcp-ceiling.ts', 'agents/bench/soak.ts'];
+// The protocol and env benchmarks and the soak play the built-in games through raw requests or bare clients, below the env layer.
+const BENCH_FILES = ['agents/bench/random-play.ts', 'agents/bench/tcp-ceiling.ts', 'agents/bench/soak.ts', 'agents/bench/env-bench.ts'];
 // Test support is part of the tests.
 const TEST_SUPPORT_FOLDERS = ['src/testing/', 'agents/testing/'];
 

@@ -8,3 +8,13 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
     await sleep(pollMs);
   }
 }
+
+/** The error `promise` rejects with; throws when it resolves instead. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
