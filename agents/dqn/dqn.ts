@@ -162,9 +162,17 @@ export class DqnAgent implements Learner, WithActDetails {
     this.assertAlive();
     const t = this.config.probsTemperature;
     return this.qValues(observations).map((q, i) => {
-      const probs = maskedSoftmax(Array.from(q, (v) => v / t), masks[i] as Uint8Array);
+      const mask = masks[i] as Uint8Array;
+      const z = Array.from(q, (v) => v / t);
+      const probs = maskedSoftmax(z, mask);
       const expected = probs.reduce((sum, p, a) => sum + p * (q[a] as number), 0);
-      return { probs, logp: Math.log(probs[actions[i] as number] ?? 0), value: expected / this.config.rewardScale };
+      // log-softmax directly, so a very unlikely action gets a finite logp rather than log(0).
+      const legal = z.filter((_, a) => mask[a] === 1 || !mask.includes(1));
+      const max = Math.max(...legal);
+      const logSum = max + Math.log(legal.reduce((sum, v) => sum + Math.exp(v - max), 0));
+      const action = actions[i] as number;
+      const logp = mask[action] === 1 || !mask.includes(1) ? (z[action] as number) - logSum : Number.NEGATIVE_INFINITY;
+      return { probs, logp, value: expected / this.config.rewardScale };
     });
   }
 

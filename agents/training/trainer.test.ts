@@ -67,7 +67,7 @@ describe('train', () => {
     const lastVsRandom = evals.filter((r) => r.opponent === 'random').at(-1) as { winRate: number };
     // Random play wins about 44% of these games; a few thousand Q-learning steps already beat that (300 games: +-6% at 95%).
     expect(lastVsRandom.winRate).toBeGreaterThan(0.5);
-    expect(await readFile(path.join(result.runDir, 'curve.svg'), 'utf8')).toMatch(/^<svg[\s\S]*win vs random[\s\S]*<\/svg>$/);
+    expect(await readFile(path.join(result.runDir, 'curve.svg'), 'utf8')).toMatch(/^<svg[\s\S]*win rate \(%\)[\s\S]*vs random[\s\S]*<\/svg>$/);
     expect(result.finalEval.map((r) => r.games)).toEqual([300, 300]);
 
     // best/ holds the agent of the evaluation with the highest mean of win minus loss rate, exact where the game computes it (vs random).

@@ -204,12 +204,13 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   for (const line of configLines(`${resumeDir ? 'resuming' : 'training'} (in full: config.json of the run folder)`, config)) log(line);
   const backend = await initBackend(config.backend);
   log(describeBackend(backend));
-  log(`run folder: ${runDir}`);
 
   const spec = await learnerSpec(config);
   const agent: Learner = resumeFrom
     ? await loadLearner(config.agent, path.join(resumeFrom, 'agent'))
     : await createLearner(config.agent, spec, config.agentConfig);
+  // Logged once the learner is ready (its modules loaded): the next thing the run does is play.
+  log(`run folder: ${runDir}`);
 
   const pool: Learner[] = [];
   const snapshotDir = path.join(os.tmpdir(), `gsg-pool-${process.pid}-${Date.now()}`);
