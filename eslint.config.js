@@ -65,6 +65,8 @@ export default tseslint.config(
   {
     // Tests may cross layers (a server test drives a real client), never up into the CLI.
     files: ['src/**/*.test.ts', 'agents/**/*.test.ts', ...TEST_SUPPORT.map((dir) => `${dir}/**`)],
-    rules: { 'import-x/no-restricted-paths': ['error', { zones: [{ target: ['src/**', 'agents/**'], from: 'scripts', message: 'src/ and agents/ never import the CLI (scripts/)' }] }] },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: [{ target: ['src/**', 'agents/**'], from: 'scripts', message: 'src/ and agents/ never import the CLI (scripts/)' }] }],
+    },
   },
 );

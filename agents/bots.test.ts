@@ -29,7 +29,13 @@ async function tempDir(): Promise<string> {
  * mask and handing every result to `record` (bots ignore it). Results are
  * from the envs' point of view.
  */
-async function play(game: string, learner: Learner, games: number, explore: boolean, server: GameFramework): Promise<{ wins: number; draws: number; losses: number; games: number; returns: number[] }> {
+async function play(
+  game: string,
+  learner: Learner,
+  games: number,
+  explore: boolean,
+  server: GameFramework,
+): Promise<{ wins: number; draws: number; losses: number; games: number; returns: number[] }> {
   const envs = Array.from({ length: 4 }, (_, i) => makeEnv(game, { server, seed: i, session: `${learner.name}-${game}-${explore}-${i}` }));
   const vec = new AsyncVectorEnv(envs);
   try {
@@ -112,7 +118,10 @@ describe('bot agents', () => {
         if (!mask.includes(1)) {
           const i = rng.int(0, 8);
           mask[i] = 1;
-          obs.fill(0, i, i + 1).fill(0, 9 + i, 10 + i).fill(1, 18 + i, 19 + i);
+          obs
+            .fill(0, i, i + 1)
+            .fill(0, 9 + i, 10 + i)
+            .fill(1, 18 + i, 19 + i);
         }
         const [explored] = (await bot.explore([obs], [mask], [0])) as number[];
         const [greedy] = (await bot.act([obs], [mask])) as number[];
@@ -145,7 +154,14 @@ describe('bot agents', () => {
     const dir = await tempDir();
     const bot = botAgent('minimax', 5);
     await bot.save(dir);
-    expect(JSON.parse(await readFile(path.join(dir, 'agent.json'), 'utf8'))).toEqual({ agent: 'bot', version: 2, config: { bot: 'minimax', seed: 5, game: 'TicTacToe' }, spec: null, steps: 0, learnerState: false });
+    expect(JSON.parse(await readFile(path.join(dir, 'agent.json'), 'utf8'))).toEqual({
+      agent: 'bot',
+      version: 2,
+      config: { bot: 'minimax', seed: 5, game: 'TicTacToe' },
+      spec: null,
+      steps: 0,
+      learnerState: false,
+    });
     expect(await checkpointKind(dir)).toBe('bot');
     const loaded = await BotAgent.fromCheckpoint(dir);
     expect(loaded.config).toEqual(bot.config);

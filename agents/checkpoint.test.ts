@@ -16,7 +16,17 @@ function trained(reward: number): TabularQAgent {
   const obs = new Float32Array(27);
   for (let c = 0; c < 9; c++) obs[18 + c] = 1;
   const mask = new Uint8Array(9).fill(1);
-  agent.record({ envIds: [0], observations: [obs], masks: [mask], actions: [4], rewards: [reward], nextObservations: [obs], nextMasks: [mask], terminated: [true], truncated: [false] });
+  agent.record({
+    envIds: [0],
+    observations: [obs],
+    masks: [mask],
+    actions: [4],
+    rewards: [reward],
+    nextObservations: [obs],
+    nextMasks: [mask],
+    terminated: [true],
+    truncated: [false],
+  });
   return agent;
 }
 

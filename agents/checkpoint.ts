@@ -63,7 +63,14 @@ export async function writeAgentFolder(
     await mkdir(path.join(dir, LEARNER_DIR), { recursive: true });
     await writeLearner(path.join(dir, LEARNER_DIR));
   }
-  const full: AgentHeader = { agent: header.agent, version: CHECKPOINT_VERSION, config: header.config, spec: header.spec, steps: header.steps, learnerState: writeLearner !== undefined };
+  const full: AgentHeader = {
+    agent: header.agent,
+    version: CHECKPOINT_VERSION,
+    config: header.config,
+    spec: header.spec,
+    steps: header.steps,
+    learnerState: writeLearner !== undefined,
+  };
   await writeFile(path.join(dir, HEADER_FILE), `${JSON.stringify(full, null, 2)}\n`);
 }
 

@@ -22,7 +22,11 @@ export const fields = {
   boolean: (fallback: boolean) => field<boolean>(fallback, 'a boolean', (v) => typeof v === 'boolean'),
   integer: (fallback: number) => field<number>(fallback, 'an integer', (v) => Number.isSafeInteger(v)),
   positiveInts: (fallback: number[], expected = 'a list of positive integers') =>
-    field<number[]>(() => [...fallback], expected, (v) => Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && x > 0)),
+    field<number[]>(
+      () => [...fallback],
+      expected,
+      (v) => Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && x > 0),
+    ),
   /** A fraction of the run's total steps in (0, 1], or null (the absolute step count applies). */
   fraction: () => field<number | null>(null, 'a number in (0, 1] or null', (v) => v === null || (isNumber(v) && v > 0 && v <= 1)),
 };

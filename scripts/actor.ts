@@ -16,7 +16,7 @@ export const actorCommand: CommandModule<object, ActorArgs> = {
   builder: (y) =>
     y
       .option('queue', { type: 'string', describe: 'Redis of the run: redis://HOST:PORT[/DB]' })
-      .option('run', { type: 'string', describe: 'The run name (the learner\'s --run)' })
+      .option('run', { type: 'string', describe: "The run name (the learner's --run)" })
       .option('game', { type: 'string', describe: 'Refuse the run unless it trains this game' })
       .option('queue-timeout', { type: 'number', default: 60, describe: 'Seconds to wait for the learner, or for Redis, before stopping' }) as never,
   handler: async (args) => {

@@ -32,11 +32,23 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'Measure protocol moves/s and latency (random TicTacToe) and env steps/s, over TCP and in process',
   builder: (y) =>
     y
-      .option('suite', { type: 'array', string: true, default: ['protocol', 'env'], choices: ['protocol', 'env', 'train', 'train-actors', 'collect', 'collect-actors', 'tcp-ceiling'], describe: 'What to measure (train: env steps/s while learning, per agent; train-actors: DQN training steps/s with --actors N, 0 = in process; collect: self-play collection steps/s; collect-actors: collection steps/s in N actor processes, 0 = in process; tcp-ceiling: requests/s of one connection per request, bare node:net server vs the game server)' })
+      .option('suite', {
+        type: 'array',
+        string: true,
+        default: ['protocol', 'env'],
+        choices: ['protocol', 'env', 'train', 'train-actors', 'collect', 'collect-actors', 'tcp-ceiling'],
+        describe:
+          'What to measure (train: env steps/s while learning, per agent; train-actors: DQN training steps/s with --actors N, 0 = in process; collect: self-play collection steps/s; collect-actors: collection steps/s in N actor processes, 0 = in process; tcp-ceiling: requests/s of one connection per request, bare node:net server vs the game server)',
+      })
       .option('warmup', { type: 'number', default: 1, describe: 'protocol and env suites: seconds of play before each measurement (JIT warm-up), not counted' })
       .option('concurrency', { type: 'number', default: 32, describe: 'tcp-ceiling suite: requests in flight at once' })
       .option('collect-sessions', { type: 'array', number: true, default: [1, 16, 64, 256], describe: 'collect suite: sessions to measure' })
-      .option('actors', { type: 'array', number: true, default: [0, 1, 2, 4], describe: 'collect-actors and train-actors suites: actor processes to measure (0 = in this process), 64 (collect) or 16 (train) sessions each' })
+      .option('actors', {
+        type: 'array',
+        number: true,
+        default: [0, 1, 2, 4],
+        describe: 'collect-actors and train-actors suites: actor processes to measure (0 = in this process), 64 (collect) or 16 (train) sessions each',
+      })
       .option('train-steps', { type: 'number', default: 20000, describe: 'train suite: env steps per agent and transport' })
       .option('transport', { type: 'array', string: true, default: ['tcp', 'in-process'], choices: ['tcp', 'in-process'], describe: 'Transports to measure' })
       .option('sessions', { type: 'array', number: true, default: [1, 16, 64], describe: 'protocol suite: parallel sessions to measure' })
@@ -56,7 +68,17 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         return true;
       }) as never,
   handler: async (args) => {
-    const config = { suite: args.suite, transport: args.transport, sessions: args.sessions, envs: args.envs, seconds: args.seconds, server: args.server, seed: args.seed, concurrency: args.concurrency, warmup: args.warmup };
+    const config = {
+      suite: args.suite,
+      transport: args.transport,
+      sessions: args.sessions,
+      envs: args.envs,
+      seconds: args.seconds,
+      server: args.server,
+      seed: args.seed,
+      concurrency: args.concurrency,
+      warmup: args.warmup,
+    };
     console.log(`game-gym bench ${JSON.stringify(config)}`);
     const transports = args.transport as BenchTransport[];
     const record = async (name: string, rows: object[]): Promise<void> => {
@@ -80,8 +102,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
         warmupSeconds: args.warmup,
         server: args.server,
         seed: args.seed,
-        onStart: ({ transport, sessions, index, total }) =>
-          console.error(`protocol [${index + 1}/${total}] ${transport}, ${sessions} session(s), ${args.seconds} s ...`),
+        onStart: ({ transport, sessions, index, total }) => console.error(`protocol [${index + 1}/${total}] ${transport}, ${sessions} session(s), ${args.seconds} s ...`),
       });
       await record('protocol-bench', rows);
     }

@@ -15,7 +15,28 @@ describe('checkpoints through the CLI', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('train keeps N checkpoints and a policy-only best/; evaluate, collect and --resume take the run folder and its checkpoints', async () => {
-    const trained = gameGym(['train', '--agent', 'tabular-q', '--steps', '600', '--envs', '4', '--eval-every', '200', '--eval-games', '10', '--checkpoint-every', '200', '--keep-checkpoints', '2', '--out', path.join(dir, 'runs'), '--run-name', 'r', '--no-progress']);
+    const trained = gameGym([
+      'train',
+      '--agent',
+      'tabular-q',
+      '--steps',
+      '600',
+      '--envs',
+      '4',
+      '--eval-every',
+      '200',
+      '--eval-games',
+      '10',
+      '--checkpoint-every',
+      '200',
+      '--keep-checkpoints',
+      '2',
+      '--out',
+      path.join(dir, 'runs'),
+      '--run-name',
+      'r',
+      '--no-progress',
+    ]);
     expect(trained.stderr).toBe('');
     expect(trained.status).toBe(0);
     const checkpoints = (await readdir(run)).filter((f) => f.startsWith('checkpoint')).sort();
@@ -28,7 +49,20 @@ describe('checkpoints through the CLI', () => {
     expect(evaluated.status).toBe(0);
     expect(evaluated.stdout).toContain('r/best');
 
-    const collected = gameGym(['collect', '--policies', `${run},random`, '--episodes', '4', '--sessions', '2', '--format', 'jsonl.gz', '--out', path.join(dir, 'data'), '--no-progress']);
+    const collected = gameGym([
+      'collect',
+      '--policies',
+      `${run},random`,
+      '--episodes',
+      '4',
+      '--sessions',
+      '2',
+      '--format',
+      'jsonl.gz',
+      '--out',
+      path.join(dir, 'data'),
+      '--no-progress',
+    ]);
     expect(collected.stderr).toBe('');
     expect(collected.status).toBe(0);
     const manifest = JSON.parse(await readFile(path.join(dir, 'data', 'manifest.json'), 'utf8')) as { policies: Array<{ dir?: string }> };

@@ -63,7 +63,7 @@ describe('game-gym errors and config files', () => {
     expect(gameGym(['train', '--config', yaml]).stderr).toMatch(/^game-gym train: Config file .*bad\.yaml is not valid YAML: /);
   }, 120_000);
 
-  it('takes a YAML config, and a run\'s own config.json back as --config', async () => {
+  it("takes a YAML config, and a run's own config.json back as --config", async () => {
     const yaml = path.join(dir, 'run.yaml');
     // Keys as in code or as flags; objects as YAML maps.
     await writeFile(yaml, `agent: tabular-q\nsteps: 100\nenvs: 2\neval-games: 2\nagentConfig:\n  alpha: 0.3\nout: ${JSON.stringify(path.join(dir, 'runs'))}\n`);

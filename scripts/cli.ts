@@ -80,4 +80,3 @@ try {
   if (debug && error instanceof Error) console.error(error.stack);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 }
-

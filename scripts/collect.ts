@@ -58,12 +58,21 @@ export const collectCommand: CommandModule<object, CollectArgs> = {
   builder: (y) =>
     y
       .option('game', { type: 'string', default: d.game, describe: 'Server game' })
-      .option('policies', { type: 'string', default: d.policies.join(','), describe: 'One policy per seat (player id order), or one for all: bot names of the game or checkpoint folders (a run folder: its best policy; its best/ or checkpoint/), comma-separated' })
-      .option('players', { type: 'number', describe: 'Seats per session (default: the game\'s usual)' })
+      .option('policies', {
+        type: 'string',
+        default: d.policies.join(','),
+        describe:
+          'One policy per seat (player id order), or one for all: bot names of the game or checkpoint folders (a run folder: its best policy; its best/ or checkpoint/), comma-separated',
+      })
+      .option('players', { type: 'number', describe: "Seats per session (default: the game's usual)" })
       .option('sessions', { type: 'number', default: d.sessions, describe: 'Parallel sessions (each plays all seats of its game)' })
       .option('episodes', { type: 'number', default: d.episodes, describe: 'Episodes (games) to collect in all' })
       .option('shard-episodes', { type: 'number', default: d.shardEpisodes, describe: 'Complete episodes per shard file' })
-      .option('server', { type: 'string', default: d.servers.join(','), describe: 'embedded (in process) or host:port, comma-separated for several: sessions are spread round robin' })
+      .option('server', {
+        type: 'string',
+        default: d.servers.join(','),
+        describe: 'embedded (in process) or host:port, comma-separated for several: sessions are spread round robin',
+      })
       .option('format', { type: 'string', default: d.format, choices: COLLECT_FORMATS, describe: 'Shard format' })
       .option('out', { type: 'string', default: d.out, describe: 'Output folder (shards and manifest.json)' })
       .option('raw-state', { type: 'boolean', default: d.rawState, describe: 'Also record the raw server state of every step (JSON string column "state")' })

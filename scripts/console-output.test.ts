@@ -19,7 +19,10 @@ describe('train, start and plot output: a narrow terminal, charts', () => {
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('training (in full: config.json of the run folder)');
-    const config = lines.slice(1, lines.findIndex((l, i) => i > 0 && !l.startsWith('  ')));
+    const config = lines.slice(
+      1,
+      lines.findIndex((l, i) => i > 0 && !l.startsWith('  ')),
+    );
     expect(config.join('\n')).toMatch(/ {2}game: TicTacToe {2}agent: tabular-q/);
     expect(config.join('\n')).toMatch(/steps: 2000/);
     for (const line of config) expect(line.length, line).toBeLessThan(44);
@@ -35,13 +38,15 @@ describe('train, start and plot output: a narrow terminal, charts', () => {
     // The learning curve: every rate against every evaluation opponent, with readable titles.
     const [run] = await readdir(dir);
     const svg = await readFile(path.join(dir, run as string, 'curve.svg'), 'utf8');
-    for (const text of ['win rate (%)', 'draw rate (%)', 'loss rate (%)', 'vs random', 'vs minimax', 'evaluation opponent', 'environment steps']) expect(svg).toContain(`>${text}</text>`);
+    for (const text of ['win rate (%)', 'draw rate (%)', 'loss rate (%)', 'vs random', 'vs minimax', 'evaluation opponent', 'environment steps'])
+      expect(svg).toContain(`>${text}</text>`);
     // plot: both runs (same agent and seed: named by their folders), a panel per rate.
     const runs = (await readdir(dir)).map((r) => path.join(dir, r));
     const plot = gameGym(['plot', '--runs', ...runs, '--out', path.join(dir, 'plot.svg')], {});
     expect(plot.status, plot.stderr).toBe(0);
     const plotted = await readFile(path.join(dir, 'plot.svg'), 'utf8');
-    for (const text of ['win rate (%)', 'draw rate (%)', 'loss rate (%)', 'run', 'training games', ...runs.map((r) => path.basename(r))]) expect(plotted).toContain(`>${text}</text>`);
+    for (const text of ['win rate (%)', 'draw rate (%)', 'loss rate (%)', 'run', 'training games', ...runs.map((r) => path.basename(r))])
+      expect(plotted).toContain(`>${text}</text>`);
     const missing = gameGym(['plot', '--runs', path.join(dir, 'nope')], {});
     expect(missing.stderr.trim()).toMatch(/^game-gym plot: Expected --runs to be training run folders .* it has no config\.json \[E_INVALID_OPTION\]$/);
   }, 240_000);

@@ -32,7 +32,9 @@ export const gamesCommand: CommandModule<object, { json: boolean }> = {
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of rows) {
       const p = r.players;
-      console.log(`| ${r.name} | ${r.ids.join(', ')} | ${p.default} (${p.min}-${p.max}) | ${r.observation} | ${r.action} | ${r.bots.join(', ')} | ${r.results} | ${r.rules} | ${r.source} |`);
+      console.log(
+        `| ${r.name} | ${r.ids.join(', ')} | ${p.default} (${p.min}-${p.max}) | ${r.observation} | ${r.action} | ${r.bots.join(', ')} | ${r.results} | ${r.rules} | ${r.source} |`,
+      );
     }
   },
 };

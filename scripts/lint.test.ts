@@ -27,8 +27,23 @@ describe('the layer rule of npm run lint', () => {
   }, 120_000);
 
   it('lets each layer import the ones below it, and tests cross layers', async () => {
-    expect(await layerErrors('src/server/planted.ts', "import { TicTacToeGame } from './games/tictactoe.ts';\nimport { SeededRng } from '../core/rng.ts';\nexport const x = [TicTacToeGame, SeededRng];\n")).toEqual([]);
-    expect(await layerErrors('src/env/planted.ts', "import { GameServer } from '../server/server.ts';\nimport { GameClient } from '../client/client.ts';\nexport const x = [GameServer, GameClient];\n")).toEqual([]);
-    expect(await layerErrors('src/server/planted.test.ts', "import { GameClient } from '../client/client.ts';\nimport { waitFor } from '../testing/wait.ts';\nexport const x = [GameClient, waitFor];\n")).toEqual([]);
+    expect(
+      await layerErrors(
+        'src/server/planted.ts',
+        "import { TicTacToeGame } from './games/tictactoe.ts';\nimport { SeededRng } from '../core/rng.ts';\nexport const x = [TicTacToeGame, SeededRng];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await layerErrors(
+        'src/env/planted.ts',
+        "import { GameServer } from '../server/server.ts';\nimport { GameClient } from '../client/client.ts';\nexport const x = [GameServer, GameClient];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await layerErrors(
+        'src/server/planted.test.ts',
+        "import { GameClient } from '../client/client.ts';\nimport { waitFor } from '../testing/wait.ts';\nexport const x = [GameClient, waitFor];\n",
+      ),
+    ).toEqual([]);
   }, 120_000);
 });

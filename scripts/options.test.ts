@@ -15,7 +15,18 @@ describe('options from a schema', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const parse = async (argv: string[]): Promise<Record<string, unknown>> =>
-    optionsFromArgs(TrainCommandSchema, await addOptions(yargs(argv).strict().fail((m, e) => { throw e ?? new Error(m); }), TrainCommandSchema, { config: 'file' }).parse());
+    optionsFromArgs(
+      TrainCommandSchema,
+      await addOptions(
+        yargs(argv)
+          .strict()
+          .fail((m, e) => {
+            throw e ?? new Error(m);
+          }),
+        TrainCommandSchema,
+        { config: 'file' },
+      ).parse(),
+    );
 
   it('takes defaults, then the config file, then the flags', async () => {
     const file = path.join(dir, 'config.json');

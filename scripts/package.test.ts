@@ -171,10 +171,15 @@ describe('the packed package', () => {
     await writeFile(path.join(project, 'consumer.ts'), CONSUMER_TS);
     const tsconfig = {
       compilerOptions: {
-        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true,
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
         // tfjs's own declarations do not pass a strict check; ours are checked when they are built.
         skipLibCheck: true,
-        types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')],
+        types: ['node'],
+        typeRoots: [path.join(root, 'node_modules', '@types')],
       },
       files: ['consumer.ts'],
     };

@@ -17,7 +17,12 @@ export const plotCommand: CommandModule<object, PlotArgs> = {
   builder: (y) =>
     y
       .option('runs', { type: 'array', string: true, demandOption: true, describe: 'Run folders to compare' })
-      .option('metric', { type: 'string', default: 'rates', choices: ['rates', 'winRate', 'drawRate', 'lossRate', 'meanScore'], describe: 'Evaluation metric (rates: win, draw and loss rates, a panel each)' })
+      .option('metric', {
+        type: 'string',
+        default: 'rates',
+        choices: ['rates', 'winRate', 'drawRate', 'lossRate', 'meanScore'],
+        describe: 'Evaluation metric (rates: win, draw and loss rates, a panel each)',
+      })
       .option('opponent', { type: 'string', default: 'random', describe: 'Evaluation opponent' })
       .option('x', { type: 'string', default: 'episodes', choices: ['step', 'episodes'], describe: 'x axis: env steps or training games' })
       .option('out', { type: 'string', default: 'experiments/results/compare.svg', describe: 'SVG file to write' })

@@ -93,7 +93,7 @@ describe('game-gym with --plugin', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('games lists the plugin\'s game beside the built-ins, and serve hosts it', async () => {
+  it("games lists the plugin's game beside the built-ins, and serve hosts it", async () => {
     expect(server.output()).toMatch(/games: TicTacToe, Yahtzee, Echo, Chat, ConnectFour\)/);
     const r = await cli(['games', '--plugin', PLUGIN, '--json']);
     expect(r.stderr).toBe('');
@@ -106,7 +106,28 @@ describe('game-gym with --plugin', () => {
 
   it('trains with only the adapter against the server process that has the rules, recording the traffic', async () => {
     const out = path.join(dir, 'runs');
-    const common = ['train', '--plugin', remoteOnly, '--game', 'ConnectFour-v0', '--agent', 'ppo', '--steps', '200', '--envs', '2', '--eval-every', '200', '--eval-games', '4', '--checkpoint-every', '200', '--out', out, '--no-progress'];
+    const common = [
+      'train',
+      '--plugin',
+      remoteOnly,
+      '--game',
+      'ConnectFour-v0',
+      '--agent',
+      'ppo',
+      '--steps',
+      '200',
+      '--envs',
+      '2',
+      '--eval-every',
+      '200',
+      '--eval-games',
+      '4',
+      '--checkpoint-every',
+      '200',
+      '--out',
+      out,
+      '--no-progress',
+    ];
     const remote = await cli([...common, '--server', `127.0.0.1:${server.port}`, '--opponent', 'lookahead:1']);
     expect(remote.stderr.replace(/.*tfjs.*\n?/g, '')).toBe('');
     expect(remote.code).toBe(0);
@@ -120,23 +141,78 @@ describe('game-gym with --plugin', () => {
 
   it('trains DQN in self-play on the embedded server, evaluates with Elo, and collects Parquet', async () => {
     const out = path.join(dir, 'runs-dqn');
-    const train = await cli(['train', '--plugin', PLUGIN, '--game', 'ConnectFour', '--agent', 'dqn', '--opponent', 'self', '--steps', '200', '--envs', '2', '--eval-every', '200', '--eval-games', '4', '--checkpoint-every', '200', '--out', out, '--no-progress']);
+    const train = await cli([
+      'train',
+      '--plugin',
+      PLUGIN,
+      '--game',
+      'ConnectFour',
+      '--agent',
+      'dqn',
+      '--opponent',
+      'self',
+      '--steps',
+      '200',
+      '--envs',
+      '2',
+      '--eval-every',
+      '200',
+      '--eval-games',
+      '4',
+      '--checkpoint-every',
+      '200',
+      '--out',
+      out,
+      '--no-progress',
+    ]);
     expect(train.code).toBe(0);
     const run = path.join(out, readdirSync(out)[0] as string);
-    const evaluate = await cli(['evaluate', '--plugin', PLUGIN, '--game', 'ConnectFour-v0', '--agents', `${run},random,lookahead:2`, '--games', '6', '--bootstrap', '20', '--out', dir, '--no-progress']);
+    const evaluate = await cli([
+      'evaluate',
+      '--plugin',
+      PLUGIN,
+      '--game',
+      'ConnectFour-v0',
+      '--agents',
+      `${run},random,lookahead:2`,
+      '--games',
+      '6',
+      '--bootstrap',
+      '20',
+      '--out',
+      dir,
+      '--no-progress',
+    ]);
     expect(evaluate.stderr.replace(/.*tfjs.*\n?/g, '')).toBe('');
     expect(evaluate.code).toBe(0);
     expect(evaluate.stdout).toMatch(/### Elo/);
     expect(evaluate.stdout).toMatch(/\| lookahead:2 \|/);
     const data = path.join(dir, 'data');
-    const collect = await cli(['collect', '--plugin', PLUGIN, '--game', 'ConnectFour', '--policies', 'random,lookahead:2', '--episodes', '6', '--sessions', '2', '--shard-episodes', '3', '--out', data, '--no-progress']);
+    const collect = await cli([
+      'collect',
+      '--plugin',
+      PLUGIN,
+      '--game',
+      'ConnectFour',
+      '--policies',
+      'random,lookahead:2',
+      '--episodes',
+      '6',
+      '--sessions',
+      '2',
+      '--shard-episodes',
+      '3',
+      '--out',
+      data,
+      '--no-progress',
+    ]);
     expect(collect.stderr).toBe('');
     expect(collect.code).toBe(0);
     expect(existsSync(path.join(data, 'manifest.json'))).toBe(true);
     expect(readdirSync(data).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
   }, 180_000);
 
-  it('watches a session of the plugin\'s game and replays its recording (same outcome)', async () => {
+  it("watches a session of the plugin's game and replays its recording (same outcome)", async () => {
     await loadPlugin(PLUGIN);
     const traffic = path.join(dir, 'traffic.jsonl');
     // A deterministic game: seeded server, named session and players, seeded choices.
@@ -144,7 +220,7 @@ describe('game-gym with --plugin', () => {
       const env = makeEnv<Float32Array, number>('ConnectFour', { server: `127.0.0.1:${port}`, session: 'demo', name: 'alice', seed: 3, ...(record ? { record } : {}) });
       const rng = new SeededRng('watch');
       let { info } = await env.reset();
-      for (let done = false; !done; ) {
+      for (let done = false; !done;) {
         const r = await env.step(randomLegal(info.actionMask, rng));
         info = r.info;
         done = r.terminated || r.truncated;
@@ -177,8 +253,17 @@ describe('game-gym with --plugin', () => {
     };
     const cases: Array<[string, RegExp]> = [
       [await write('throws.ts', "throw new Error('boom');\n"), /failed to load: boom$/],
-      [await write('clash.js', "export default (gym) => gym.register({ name: 'Tic', ids: ['TicTacToe-v0'], players: { default: 2, min: 2, max: 2 }, adapter: () => null, results: 'outcome' });\n"), /game spec "Tic": its name or an id clashes with TicTacToe \(ids TicTacToe-v0\), registered by built-in$/],
-      [await write('bad.ts', "export default (gym) => gym.register({ name: 'Bad', players: { default: 3, min: 1, max: 2 }, adapter: () => null, results: 'outcome' });\n"), /game spec "Bad": expected players to be \{ default, min, max \} with 1 <= min <= default <= max, got/],
+      [
+        await write(
+          'clash.js',
+          "export default (gym) => gym.register({ name: 'Tic', ids: ['TicTacToe-v0'], players: { default: 2, min: 2, max: 2 }, adapter: () => null, results: 'outcome' });\n",
+        ),
+        /game spec "Tic": its name or an id clashes with TicTacToe \(ids TicTacToe-v0\), registered by built-in$/,
+      ],
+      [
+        await write('bad.ts', "export default (gym) => gym.register({ name: 'Bad', players: { default: 3, min: 1, max: 2 }, adapter: () => null, results: 'outcome' });\n"),
+        /game spec "Bad": expected players to be \{ default, min, max \} with 1 <= min <= default <= max, got/,
+      ],
       [await write('empty.ts', 'export const nothing = 1;\n'), /registered no game, adapter or bot/],
     ];
     for (const [file, fault] of cases) {

@@ -16,12 +16,15 @@ describe('game-gym train --record, then game-gym replay', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const metrics = async (run: string): Promise<unknown[]> =>
-    (await readFile(path.join(dir, run, 'metrics.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => {
-      const { seconds: _s, stepsPerSecond: _r, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
+    (await readFile(path.join(dir, run, 'metrics.jsonl'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const { seconds: _s, stepsPerSecond: _r, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        return rest;
+      });
 
-  it('serves a training run\'s recording so that the same run against it trains the same way', async () => {
+  it("serves a training run's recording so that the same run against it trains the same way", async () => {
     const traffic = path.join(dir, 'traffic.jsonl');
     const common = ['--agent', 'tabular-q', '--steps', '300', '--envs', '1', '--eval-games', '10', '--out', dir, '--no-progress'];
     await run(process.execPath, [cli, 'train', ...common, '--record', traffic, '--run-name', 'recorded'], { timeout: 90_000 });

@@ -37,7 +37,10 @@ describe('game-gym serve', () => {
     expect((await send(port, { type: 'join', game: 'Echo', session: forged, players: 1, name: 'a' })).status).toBe('ok');
     expect((await send(port, { type: 'join', game: 'Echo', session: 'y'.repeat(900_000), players: 1, name: 'a' })).status).toBe('ok');
     await waitFor(() => lines.filter((l) => l.includes('session start')).length === 2, 'two session starts logged');
-    expect(lines.filter((l) => /^\S+ session end/.test(l)), 'a forged line').toEqual([]);
+    expect(
+      lines.filter((l) => /^\S+ session end/.test(l)),
+      'a forged line',
+    ).toEqual([]);
     const starts = lines.filter((l) => l.includes('session start'));
     expect(starts[0]).toContain('session start Echo "x\\"\\n2026-01-01T00:00:00.000Z session end');
     expect(starts[1]).toContain('...(900000 chars) players=1');
@@ -51,6 +54,11 @@ describe('game-gym serve', () => {
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).not.toBe(0);
-    expect(stderr.trim().split('\n').filter((l) => l.trim() !== '')).toEqual(['game-gym serve: Expected --request-timeout to be a positive number of seconds, got 0']);
+    expect(
+      stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    ).toEqual(['game-gym serve: Expected --request-timeout to be a positive number of seconds, got 0']);
   }, 30_000);
 });

@@ -15,11 +15,15 @@ interface SolveArgs {
 /** `game-gym solve Yahtzee`: the exact optimal solitaire policy, cached on disk. */
 export const solveCommand: CommandModule<object, SolveArgs> = {
   command: 'solve [game]',
-  describe: 'Compute the exact optimal solitaire policy of a game (Yahtzee) under the server\'s rules, cached on disk',
+  describe: "Compute the exact optimal solitaire policy of a game (Yahtzee) under the server's rules, cached on disk",
   builder: (y) =>
     y
       .positional('game', { type: 'string', describe: 'Game to solve: Yahtzee' })
-      .option('yahtzee-bonus', { type: 'boolean', default: true, describe: 'The server\'s 150-point rule (--no-yahtzee-bonus: standard solitaire Yahtzee without bonus or joker, published optimum 245.87)' })
+      .option('yahtzee-bonus', {
+        type: 'boolean',
+        default: true,
+        describe: "The server's 150-point rule (--no-yahtzee-bonus: standard solitaire Yahtzee without bonus or joker, published optimum 245.87)",
+      })
       .option('cache-dir', { type: 'string', describe: 'Folder of the cache file (default: $GAME_GYM_CACHE_DIR, else experiments/cache in the repository)' })
       .option('fresh', { type: 'boolean', default: false, describe: 'Solve even when the cache has the solution (and overwrite it)' })
       .option('progress', { type: 'boolean', default: true, describe: 'Progress bar (--no-progress for logs)' }) as never,

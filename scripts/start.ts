@@ -42,7 +42,10 @@ export const startCommand: CommandModule<object, Record<string, unknown>> = {
     const options = optionsFromArgs(StartCommandSchema, args);
     const file = readOptionsFile(startConfigFile(options.config), TrainConfigSchema);
     // Flags over the file, checked before anything is created.
-    const config = resolveTrainConfig({ ...file, ...(options.steps === undefined ? {} : { steps: options.steps }), ...(options.seed === undefined ? {} : { seed: options.seed }) }, flagName);
+    const config = resolveTrainConfig(
+      { ...file, ...(options.steps === undefined ? {} : { steps: options.steps }), ...(options.seed === undefined ? {} : { seed: options.seed }) },
+      flagName,
+    );
     const games = options.evalGames;
     const started = performance.now();
     const result = await train(config, { progress: true });
@@ -59,7 +62,9 @@ export const startCommand: CommandModule<object, Record<string, unknown>> = {
     const which = result.best ? `the best evaluated agent (step ${result.best.step} of ${result.envSteps})` : 'the final agent';
     console.log(`\nFinal evaluation of ${which}, greedy, ${games} fresh games per opponent (first moves balanced in two-player games):\n`);
     console.log(evaluationTable(final));
-    console.log(`\ntrained ${result.envSteps} env steps (${result.episodes} games) in ${result.seconds} s on ${result.backend}; whole job ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `\ntrained ${result.envSteps} env steps (${result.episodes} games) in ${result.seconds} s on ${result.backend}; whole job ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
     console.log(`learning curve: ${path.join(result.runDir, 'curve.svg')}`);
     console.log(`model evaluated: ${agentDir}`);
     console.log(`last checkpoint: ${path.join(result.runDir, 'checkpoint')} (continue with: game-gym train --resume ${result.runDir})`);

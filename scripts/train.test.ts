@@ -63,13 +63,40 @@ describe('game-gym train --seed', () => {
   /** metrics.jsonl of a short in-process run, without its wall-clock fields. */
   async function metricsOf(name: string, seed: number, agent: string, steps: number, ...more: string[]): Promise<unknown[]> {
     const cli = fileURLToPath(new URL('./game-gym.js', import.meta.url));
-    const args = ['train', '--agent', agent, '--steps', String(steps), '--envs', '4', '--eval-every', String(steps / 2), '--eval-games', '20', '--log-every', String(steps / 4), '--opponent', 'mix', '--seed', String(seed), '--run-name', name, '--out', out, '--no-progress', ...more];
+    const args = [
+      'train',
+      '--agent',
+      agent,
+      '--steps',
+      String(steps),
+      '--envs',
+      '4',
+      '--eval-every',
+      String(steps / 2),
+      '--eval-games',
+      '20',
+      '--log-every',
+      String(steps / 4),
+      '--opponent',
+      'mix',
+      '--seed',
+      String(seed),
+      '--run-name',
+      name,
+      '--out',
+      out,
+      '--no-progress',
+      ...more,
+    ];
     await run(process.execPath, [cli, ...args], { timeout: 170_000 });
     const text = await readFile(path.join(out, name, 'metrics.jsonl'), 'utf8');
-    return text.split('\n').filter(Boolean).map((l) => {
-      const { seconds: _s, stepsPerSecond: _r, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const { seconds: _s, stepsPerSecond: _r, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        return rest;
+      });
   }
 
   it('writes the same metrics for the same seed and other metrics for another seed', async () => {
@@ -91,7 +118,9 @@ describe('game-gym train --seed', () => {
     expect(events[0]?.fileVersion).toBe('brain.Event:2');
     const steps = (tag: string): number[] => events.filter((ev) => tag in ev.scalars).map((ev) => ev.step);
     expect(steps('train/meanReturn')).toEqual((a as Array<{ type: string; step: number }>).filter((r) => r.type === 'train').map((r) => r.step));
-    expect(steps('eval/minimax/lossRate')).toEqual((a as Array<{ type: string; step: number; opponent: string }>).filter((r) => r.type === 'eval' && r.opponent === 'minimax').map((r) => r.step));
+    expect(steps('eval/minimax/lossRate')).toEqual(
+      (a as Array<{ type: string; step: number; opponent: string }>).filter((r) => r.type === 'eval' && r.opponent === 'minimax').map((r) => r.step),
+    );
     expect(Object.keys(events.at(-1)?.scalars ?? {})).toEqual(['eval/minimax/winRate', 'eval/minimax/drawRate', 'eval/minimax/lossRate']);
     expect(existsSync(path.join(out, 'q-c', 'tb'))).toBe(false);
   }, 180_000);

@@ -26,7 +26,10 @@ export const trainCommand: CommandModule<object, Record<string, unknown>> = {
     // A resumed run keeps its own config; only a typed --steps extends it.
     const config = resume ? (args.steps === undefined ? {} : { steps: options.steps }) : resolveTrainConfig(options, flagName);
     // Actors and queue are checked against the config before anything is created (a resume's config is checked by the trainer).
-    const checked = 'agent' in config ? { agent: config.agent, opponent: config.opponent, record: config.record ?? undefined, server: config.server, 'session-prefix': config.sessionPrefix ?? undefined } : {};
+    const checked =
+      'agent' in config
+        ? { agent: config.agent, opponent: config.opponent, record: config.record ?? undefined, server: config.server, 'session-prefix': config.sessionPrefix ?? undefined }
+        : {};
     const experience = distributedExperience({ actors, queue, run, 'queue-timeout': queueTimeout, ...checked });
     // The first Ctrl-C stops at the next batch and saves a checkpoint to resume from; a second one quits.
     const stop = stopOnCtrlC('saving a checkpoint');

@@ -31,6 +31,8 @@ describe('watching a training run', () => {
     const watched = await watching;
     expect(watched.reason).toBe('gameover');
     expect(watched.states).toBeGreaterThan(0);
-    await expect(train({ agent: 'tabular-q', steps: 10, runName: 'watched', out }, { progress: false, log: () => {} })).rejects.toThrow(/holds a run already: continue it with --resume/);
+    await expect(train({ agent: 'tabular-q', steps: 10, runName: 'watched', out }, { progress: false, log: () => {} })).rejects.toThrow(
+      /holds a run already: continue it with --resume/,
+    );
   }, 60_000);
 });

@@ -39,10 +39,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     args.game = findGame(args.game)?.name ?? args.game;
     const factory = adapterFactory(args.game);
     const adapter = factory?.();
-    const tls =
-      args['tls-ca'] || args['tls-insecure']
-        ? { ...(args['tls-ca'] ? { caFile: args['tls-ca'] } : {}), verify: !args['tls-insecure'] }
-        : args.tls;
+    const tls = args['tls-ca'] || args['tls-insecure'] ? { ...(args['tls-ca'] ? { caFile: args['tls-ca'] } : {}), verify: !args['tls-insecure'] } : args.tls;
     const tty = Boolean(process.stdout.isTTY);
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
@@ -67,8 +64,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
           process.stdout.write(`${header}\n${picture}\n`);
         },
       });
-      const why =
-        result.reason === 'aborted' ? 'stopped' : result.reason === 'gameover' ? 'game over' : `session ended (${result.message ?? ''})`;
+      const why = result.reason === 'aborted' ? 'stopped' : result.reason === 'gameover' ? 'game over' : `session ended (${result.message ?? ''})`;
       console.log(`${why} after ${result.states} state(s)`);
     } finally {
       process.off('SIGINT', onSigint);

@@ -16,8 +16,12 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   builder: (y) =>
     y
       .option('queue', { type: 'string', describe: 'Redis of the jobs: redis://HOST:PORT[/DB]' })
-      .option('queue-name', { type: 'string', default: DEFAULT_QUEUE_NAME, describe: 'Queue name (the same as the submitting command\'s)' })
-      .option('lock-seconds', { type: 'number', default: 30, describe: 'A job whose worker stops answering for this long (killed, machine gone) is given to another worker' }) as never,
+      .option('queue-name', { type: 'string', default: DEFAULT_QUEUE_NAME, describe: "Queue name (the same as the submitting command's)" })
+      .option('lock-seconds', {
+        type: 'number',
+        default: 30,
+        describe: 'A job whose worker stops answering for this long (killed, machine gone) is given to another worker',
+      }) as never,
   handler: async (args) => {
     if (args.queue === undefined) {
       console.error('game-gym worker: Expected --queue redis://HOST:PORT (the Redis that `collect --queue` submits to)');

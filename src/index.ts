@@ -1,11 +1,43 @@
 // The public API of `game-server-gym`: an explicit list, so helpers the modules share among themselves stay internal.
-export { AbortError, ClientStateError, ConnectionRefusedError, ConnectionResetError, GameGymError, GameServerError, IllegalMoveError, InvalidOptionError, ProtocolError, RequestTooLargeError, ServerLostError, SessionLostError, TimeoutError, TlsError } from './core/errors.ts';
+export {
+  AbortError,
+  ClientStateError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  GameGymError,
+  GameServerError,
+  IllegalMoveError,
+  InvalidOptionError,
+  ProtocolError,
+  RequestTooLargeError,
+  ServerLostError,
+  SessionLostError,
+  TimeoutError,
+  TlsError,
+} from './core/errors.ts';
 export { EOT, REQUEST_DEPTH_MAX, REQUEST_SIZE_MAX, decodeResponse, encodeRequest } from './protocol/framing.ts';
 export { parseGameState, parseJoinData, parseObserveData, parseResponse, unwrapResponse } from './protocol/messages.ts';
 export { parseRecording } from './protocol/recording.ts';
 export type { RecordedExchange } from './protocol/recording.ts';
 export type { HandleContext, RequestHandler } from './protocol/handler.ts';
-export type { ErrorResponse, GameState, IllegalMoveResponse, JoinData, JoinRequest, Json, JsonObject, MoveRequest, ObserveData, ObserveRequest, OkResponse, Request, RequestType, Response, RestartRequest, StateRequest } from './protocol/messages.ts';
+export type {
+  ErrorResponse,
+  GameState,
+  IllegalMoveResponse,
+  JoinData,
+  JoinRequest,
+  Json,
+  JsonObject,
+  MoveRequest,
+  ObserveData,
+  ObserveRequest,
+  OkResponse,
+  Request,
+  RequestType,
+  Response,
+  RestartRequest,
+  StateRequest,
+} from './protocol/messages.ts';
 
 export { GameClient } from './client/client.ts';
 export type { CallOptions, ClientStats, GameClientOptions, JoinInfo } from './client/client.ts';

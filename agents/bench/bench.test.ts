@@ -26,7 +26,7 @@ describe('bench', () => {
     }
   });
 
-  it('env suite: steps per second of wall and of this process\'s CPU time', { timeout: 30_000 }, async () => {
+  it("env suite: steps per second of wall and of this process's CPU time", { timeout: 30_000 }, async () => {
     const [row] = await runEnvBench({ transports: ['in-process'], envs: [4], seconds: 0.3, seed: 1 });
     expect(row?.steps).toBeGreaterThan(100);
     expect(row?.episodes).toBeGreaterThan(10);
@@ -36,7 +36,7 @@ describe('bench', () => {
     expect(Math.abs(row!.stepsPerCpuSecond - row!.steps / row!.cpuSeconds)).toBeLessThan(0.03 * row!.stepsPerCpuSecond + 1);
   });
 
-  it('env suite over TCP: the server in a child process, every seat\'s moves, and bare clients on the same games for the ratio', { timeout: 60_000 }, async () => {
+  it("env suite over TCP: the server in a child process, every seat's moves, and bare clients on the same games for the ratio", { timeout: 60_000 }, async () => {
     const [row] = await runEnvBench({ transports: ['tcp'], envs: [2], seconds: 1, warmupSeconds: 0.2, seed: 1 });
     expect(row?.transport).toBe('tcp');
     expect(row?.steps).toBeGreaterThan(5);

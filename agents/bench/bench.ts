@@ -91,7 +91,14 @@ async function measure(transport: BenchTransport, sessions: number, options: Pro
   try {
     const warmup = options.warmupSeconds ?? 1;
     if (warmup > 0) {
-      await playRandomTicTacToe({ client, sessions, durationMs: warmup * 1000, seed: options.seed, recordLatency: false, prefix: `warmup-${transport}-${sessions}-${Date.now().toString(36)}` });
+      await playRandomTicTacToe({
+        client,
+        sessions,
+        durationMs: warmup * 1000,
+        seed: options.seed,
+        recordLatency: false,
+        prefix: `warmup-${transport}-${sessions}-${Date.now().toString(36)}`,
+      });
     }
     const started = performance.now();
     const tally = await playRandomTicTacToe({

@@ -80,10 +80,13 @@ async function attacks(): Promise<Record<string, number>> {
   while (!stop) {
     round++;
     const batch: Array<Promise<void>> = [];
-    for (let i = 0; i < 20; i++, sent.deep++) batch.push(raw(`{"type": "move", "game": "Echo", "session": "e", "player_id": 0, "key": "k", "move": {"msg": ${deep}}}EOT\0`, 'wait'));
+    for (let i = 0; i < 20; i++, sent.deep++)
+      batch.push(raw(`{"type": "move", "game": "Echo", "session": "e", "player_id": 0, "key": "k", "move": {"msg": ${deep}}}EOT\0`, 'wait'));
     for (let i = 0; i < 100; i++, sent.finJoins++) batch.push(raw(req({ type: 'join', game: 'TicTacToe', session: `fin-${round}-${i}`, players: 2, name: 'a' }), 'fin'));
-    for (let i = 0; i < 100; i++, sent.ghostJoins++) batch.push(raw(req({ type: 'join', game: 'TicTacToe', session: i % 2 ? 'auto' : `ghost-${round}-${i}`, players: 2, name: '' }), 'reset'));
-    for (let i = 0; i < 5; i++, sent.logInjection++) batch.push(raw(req({ type: 'join', game: 'Echo', session: `x\nforged ${round}-${i} ${'y'.repeat(100_000)}`, players: 1, name: 'a' }), 'wait'));
+    for (let i = 0; i < 100; i++, sent.ghostJoins++)
+      batch.push(raw(req({ type: 'join', game: 'TicTacToe', session: i % 2 ? 'auto' : `ghost-${round}-${i}`, players: 2, name: '' }), 'reset'));
+    for (let i = 0; i < 5; i++, sent.logInjection++)
+      batch.push(raw(req({ type: 'join', game: 'Echo', session: `x\nforged ${round}-${i} ${'y'.repeat(100_000)}`, players: 1, name: 'a' }), 'wait'));
     for (let i = 0; i < 50; i++, sent.idle++) background.push(raw('', 'hold', 2000));
     if (round % 10 === 1) for (let i = 0; i < 20; i++, sent.slowloris++) background.push(raw('{"type"', 'hold', 12_000));
     for (let i = 0; i < 5; i++) {
@@ -126,7 +129,15 @@ const result = {
   command: `node --import tsx agents/bench/soak.ts ${seconds}`,
   seconds: Math.round(elapsed * 10) / 10,
   attacks: sent,
-  honest: { sessions: 4, games, gamesPerSecond: Math.round((games / elapsed) * 10) / 10, moves: latencies.length, moveLatencyMs: { p50: p(0.5), p99: p(0.99), max: p(1) }, errors: honestErrors, errorSamples: [...honestErrorSamples] },
+  honest: {
+    sessions: 4,
+    games,
+    gamesPerSecond: Math.round((games / elapsed) * 10) / 10,
+    moves: latencies.length,
+    moveLatencyMs: { p50: p(0.5), p99: p(0.99), max: p(1) },
+    errors: honestErrors,
+    errorSamples: [...honestErrorSamples],
+  },
   serverRssMb: { before, peak, after },
   serverAlive: alive,
 };

@@ -84,7 +84,10 @@ function checkTicTacToeEpisodes(rows: ReadRow[], episodes: number, bots?: string
     expect([...seats.keys()].sort()).toEqual([0, 1]);
     const rewards: number[] = [];
     for (const [seat, steps] of [...seats].sort((a, b) => a[0] - b[0])) {
-      expect(steps.map((r) => r.step), `episode ${id} seat ${seat}`).toEqual(steps.map((_, i) => i));
+      expect(
+        steps.map((r) => r.step),
+        `episode ${id} seat ${seat}`,
+      ).toEqual(steps.map((_, i) => i));
       expect(steps.filter((r) => r.terminated).length).toBe(1);
       expect(steps[steps.length - 1]?.terminated).toBe(true);
       expect(steps.some((r) => r.truncated)).toBe(false);
@@ -161,7 +164,10 @@ describe('collect', () => {
     expect(manifest.shards.map((s) => s.episodes)).toEqual([100, 50]);
     const rows: ReadRow[] = [];
     for (const s of manifest.shards) {
-      const lines = gunzipSync(await readFile(path.join(out, s.file))).toString('utf8').trim().split('\n');
+      const lines = gunzipSync(await readFile(path.join(out, s.file)))
+        .toString('utf8')
+        .trim()
+        .split('\n');
       expect(lines.length).toBe(s.steps);
       rows.push(...lines.map((l) => JSON.parse(l) as ReadRow));
     }
@@ -224,8 +230,18 @@ describe('collect', () => {
     // Parallel arrays; the policy's own logp wins.
     expect(await decide({ actions: [1], probs: [Float32Array.from(probs)], logp: [-1.5], value: [-0.25] })).toEqual({ action: 1, probs, logp: -1.5, value: -0.25, values: null });
     // Plain actions, details from actDetails (as DQN and PPO give them) for the actions taken.
-    const explained = { name: 'fake', act: () => [2], actDetails: (_o: unknown, _m: unknown, actions: number[]) => actions.map((a) => ({ probs, logp: Math.log(probs[a] as number), value: 1.5 })) };
-    expect(await learnerDecider(explained as unknown as Learner, false).decide(new Float32Array(27), mask)).toEqual({ action: 2, probs, logp: Math.log(0.75), value: 1.5, values: null });
+    const explained = {
+      name: 'fake',
+      act: () => [2],
+      actDetails: (_o: unknown, _m: unknown, actions: number[]) => actions.map((a) => ({ probs, logp: Math.log(probs[a] as number), value: 1.5 })),
+    };
+    expect(await learnerDecider(explained as unknown as Learner, false).decide(new Float32Array(27), mask)).toEqual({
+      action: 2,
+      probs,
+      logp: Math.log(0.75),
+      value: 1.5,
+      values: null,
+    });
     // Plain actions without probabilities: nulls.
     expect(await decide([2])).toEqual({ action: 2, probs: null, logp: null, value: null, values: null });
     await expect(decide([{ action: 1, logp: 0.5 }])).rejects.toThrow(/fake gave logp 0.5: expected a log-probability/);

@@ -136,7 +136,7 @@ function seedsOf(config: CollectConfig): Record<string, unknown> {
     embedded_server: `each shard k plays on a fresh in-process server seeded "${config.seed}/shard-<k>" (first players, dice), in sessions named "collect-s<k>-j<session>-<n>"`,
     bots: `the bot of seat p in shard k (shared by the shard's sessions) is seeded "${config.seed}/shard-<k>/<p>" (a bot checkpoint appends "/<its seed>")`,
     remote_servers: 'sessions on host:port servers keep their own seeds and live across shards: their games are not reproducible from this seed',
-    episodes: 'session j of a shard with n sessions plays the shard\'s episodes j, j+n, j+2n, ...; episode id = shard * shardEpisodes + index in shard',
+    episodes: "session j of a shard with n sessions plays the shard's episodes j, j+n, j+2n, ...; episode id = shard * shardEpisodes + index in shard",
   };
 }
 
@@ -186,12 +186,20 @@ async function collectLocked(config: CollectConfig, resolved: ResolvedPolicy[], 
   }
   if (manifest) {
     const savedIdentities = manifest.policies.map((p) => p.identity);
-    const diffs = configDifferences(manifest.config, config as unknown as Record<string, unknown>, DATA_KEYS.filter((k) => k !== 'policies'));
+    const diffs = configDifferences(
+      manifest.config,
+      config as unknown as Record<string, unknown>,
+      DATA_KEYS.filter((k) => k !== 'policies'),
+    );
     if (JSON.stringify(manifest.schema) !== JSON.stringify(COLUMNS)) {
-      diffs.push(`columns: the collection has ${(manifest.schema ?? []).map((c) => c.name).join(', ')} (manifest version ${manifest.manifest_version}), this version writes ${COLUMNS.map((c) => c.name).join(', ')}`);
+      diffs.push(
+        `columns: the collection has ${(manifest.schema ?? []).map((c) => c.name).join(', ')} (manifest version ${manifest.manifest_version}), this version writes ${COLUMNS.map((c) => c.name).join(', ')}`,
+      );
     }
     if (JSON.stringify(savedIdentities) !== JSON.stringify(identities)) {
-      diffs.push(`policies: the collection has ${JSON.stringify(manifest.config.policies)} (${savedIdentities.join(', ')}), this run ${JSON.stringify(config.policies)} (${identities.join(', ')})`);
+      diffs.push(
+        `policies: the collection has ${JSON.stringify(manifest.config.policies)} (${savedIdentities.join(', ')}), this run ${JSON.stringify(config.policies)} (${identities.join(', ')})`,
+      );
     }
     if (diffs.length) {
       throw new InvalidOptionError(
@@ -201,7 +209,9 @@ async function collectLocked(config: CollectConfig, resolved: ResolvedPolicy[], 
     await verifyShards(out, manifest);
     const removed = await removeIncomplete(out, manifest);
     const first = manifest.shards.length * config.shardEpisodes;
-    log(`resuming ${out}: ${manifest.shards.length} of ${totalShards} shard(s) verified (sha256), continuing at episode ${first}${removed.length ? `; removed incomplete ${removed.join(', ')}` : ''}`);
+    log(
+      `resuming ${out}: ${manifest.shards.length} of ${totalShards} shard(s) verified (sha256), continuing at episode ${first}${removed.length ? `; removed incomplete ${removed.join(', ')}` : ''}`,
+    );
     const moved = configDifferences(manifest.config, config as unknown as Record<string, unknown>, ['servers', 'backend']);
     if (moved.length) log(`note: ${moved.join('; ')}`);
     manifest.config = { ...(config as unknown as Record<string, unknown>) };
@@ -214,7 +224,16 @@ async function collectLocked(config: CollectConfig, resolved: ResolvedPolicy[], 
       status: 'running',
       format: config.format,
       config: { ...(config as unknown as Record<string, unknown>) },
-      policies: resolved.map((p, seat) => ({ seat, id: ids[seat], spec: p.spec, kind: p.kind, bot: p.bot ?? null, dir: p.dir ?? null, fingerprint: p.fingerprint ?? null, identity: policyIdentity(p) })),
+      policies: resolved.map((p, seat) => ({
+        seat,
+        id: ids[seat],
+        spec: p.spec,
+        kind: p.kind,
+        bot: p.bot ?? null,
+        dir: p.dir ?? null,
+        fingerprint: p.fingerprint ?? null,
+        identity: policyIdentity(p),
+      })),
       seeds: seedsOf(config),
       schema: COLUMNS,
       counts: { episodes: 0, steps: 0, shards: 0, bytes: 0, episodes_target: config.episodes, shards_target: totalShards },
@@ -361,7 +380,16 @@ export class ShardPlayer {
       'game_gym.episodes': String(count),
     });
     await writeFileDurable(path.join(config.out, file), data);
-    return { index: shard, file, first_episode_id: firstId, episodes: count, steps: rows.length, bytes: data.byteLength, sha256: sha256(data), seed: `${config.seed}/shard-${shard}` };
+    return {
+      index: shard,
+      file,
+      first_episode_id: firstId,
+      episodes: count,
+      steps: rows.length,
+      bytes: data.byteLength,
+      sha256: sha256(data),
+      seed: `${config.seed}/shard-${shard}`,
+    };
   }
 
   meanBatch(): number | null {
@@ -502,7 +530,10 @@ class SessionWorker {
           if (signal.aborted) return;
           lost = seats.find((s) => s.error && s.error.code !== 'E_GAME_STUCK')?.error;
           if (!lost) {
-            onEpisode(local, seats.flatMap((s) => s.rows));
+            onEpisode(
+              local,
+              seats.flatMap((s) => s.rows),
+            );
             break;
           }
         } catch (error) {
@@ -577,7 +608,9 @@ class SessionWorker {
       const mask = info.actionMask;
       const { action, probs, logp, value, values } = await decider.decide(observation, mask);
       if (!(Number.isInteger(action) && action >= 0 && action < mask.length && mask[action] === 1)) {
-        throw new PolicyError(`Policy ${decider.name} (seat ${seat}) chose action ${JSON.stringify(action)}, which its mask does not allow (legal: ${[...mask.keys()].filter((i) => mask[i]).join(', ')})`);
+        throw new PolicyError(
+          `Policy ${decider.name} (seat ${seat}) chose action ${JSON.stringify(action)}, which its mask does not allow (legal: ${[...mask.keys()].filter((i) => mask[i]).join(', ')})`,
+        );
       }
       const ply = plies.next++;
       const r = await env.step(action);

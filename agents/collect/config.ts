@@ -72,7 +72,10 @@ const MAX_EPISODES = 2 ** 31 - 1;
 /** Splits a comma-separated list ("a, b,c") into its non-empty items. */
 export function splitList(value: string | string[]): string[] {
   const items = Array.isArray(value) ? value : [value];
-  return items.flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean);
+  return items
+    .flatMap((v) => String(v).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Checks a config (defaults filled in, players and one policy per seat resolved); throws InvalidOptionError with what is wrong. */

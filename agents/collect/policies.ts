@@ -253,9 +253,21 @@ export function readActResult(name: string, result: unknown, count: number): Arr
  */
 export function learnerDecider(learner: Learner, sample: boolean): BatchedDecider {
   return new BatchedDecider(learner.name, async (observations, masks) => {
-    const result: unknown = sample ? await learner.explore(observations, masks, observations.map(() => 0)) : await learner.act(observations, masks);
+    const result: unknown = sample
+      ? await learner.explore(
+          observations,
+          masks,
+          observations.map(() => 0),
+        )
+      : await learner.act(observations, masks);
     const infos = readActResult(learner.name, result, observations.length);
-    const details = hasActDetails(learner) ? await learner.actDetails(observations, masks, infos.map((i) => i.action)) : null;
+    const details = hasActDetails(learner)
+      ? await learner.actDetails(
+          observations,
+          masks,
+          infos.map((i) => i.action),
+        )
+      : null;
     const needProbs = infos.some((info, k) => (info.probs ?? details?.[k]?.probs) == null) && hasProbabilities(learner);
     const probs = needProbs ? await (learner as unknown as WithProbabilities).probabilities(observations, masks) : null;
     return infos.map((info, k) => {
@@ -268,7 +280,8 @@ export function learnerDecider(learner: Learner, sample: boolean): BatchedDecide
 /** A decision with checked fields; `logp` from `probs` when the policy gave probabilities but no log-probability. */
 function decision(name: string, action: number, probsRow: unknown, logp: unknown, value: unknown, values: number[] | null): Decision {
   const probs = probsRow == null ? null : checkedProbs(name, probsRow);
-  if (logp !== null && !(typeof logp === 'number' && logp <= 0 && !Number.isNaN(logp))) throw new PolicyError(`${name} gave logp ${shown(logp)}: expected a log-probability (a number <= 0)`);
+  if (logp !== null && !(typeof logp === 'number' && logp <= 0 && !Number.isNaN(logp)))
+    throw new PolicyError(`${name} gave logp ${shown(logp)}: expected a log-probability (a number <= 0)`);
   if (value !== null && !(typeof value === 'number' && Number.isFinite(value))) throw new PolicyError(`${name} gave value ${shown(value)}: expected a finite number`);
   const p = probs?.[action];
   return { action, probs, logp: logp ?? (p === undefined ? null : Math.log(p)), value, values };

@@ -53,21 +53,59 @@ export interface ColumnInfo {
 
 /** The columns of every shard, in order (JSONL objects have the same keys). */
 export const COLUMNS: ColumnInfo[] = [
-  { name: 'episode_id', type: 'int32', parquet: 'INT32', nullable: false, description: 'Episode id: shard index * shardEpisodes + the episode\'s index in its shard (the same ids after a resume)' },
+  {
+    name: 'episode_id',
+    type: 'int32',
+    parquet: 'INT32',
+    nullable: false,
+    description: "Episode id: shard index * shardEpisodes + the episode's index in its shard (the same ids after a resume)",
+  },
   { name: 'seat', type: 'int32', parquet: 'INT32', nullable: false, description: 'Player id of the seat (index of its policy in config.policies)' },
-  { name: 'policy', type: 'string', parquet: 'BYTE_ARRAY (UTF8)', nullable: false, description: 'Id of the policy that chose the action: a bot\'s name (random, minimax, optimal, ...) or a checkpoint\'s run folder and folder (e.g. my-run/best); manifest.json "policies" maps ids to seats and checkpoints' },
+  {
+    name: 'policy',
+    type: 'string',
+    parquet: 'BYTE_ARRAY (UTF8)',
+    nullable: false,
+    description:
+      'Id of the policy that chose the action: a bot\'s name (random, minimax, optimal, ...) or a checkpoint\'s run folder and folder (e.g. my-run/best); manifest.json "policies" maps ids to seats and checkpoints',
+  },
   { name: 'ply', type: 'int32', parquet: 'INT32', nullable: false, description: 'Index of this move among all moves of the episode (every seat), from 0' },
-  { name: 'step', type: 'int32', parquet: 'INT32', nullable: false, description: 'The seat\'s own step index in the episode, from 0' },
+  { name: 'step', type: 'int32', parquet: 'INT32', nullable: false, description: "The seat's own step index in the episode, from 0" },
   { name: 'observation', type: 'list<float>', parquet: 'LIST<FLOAT>', nullable: false, description: 'Flat observation the seat acted on' },
   { name: 'action', type: 'int32', parquet: 'INT32', nullable: false, description: 'Action taken' },
   { name: 'mask', type: 'list<bool>', parquet: 'LIST<BOOLEAN>', nullable: false, description: 'True for each legal action when the seat acted' },
   { name: 'reward', type: 'float', parquet: 'FLOAT', nullable: false, description: 'Reward of the seat for this step' },
   { name: 'terminated', type: 'bool', parquet: 'BOOLEAN', nullable: false, description: 'The game ended with this step' },
   { name: 'truncated', type: 'bool', parquet: 'BOOLEAN', nullable: false, description: 'The episode was cut short with this step (the game could not go on)' },
-  { name: 'probs', type: 'list<float>', parquet: 'LIST<FLOAT>', nullable: true, description: 'The policy\'s action probabilities (0 for illegal actions), null when the policy exposes none (DQN: softmax of Q at its probsTemperature; PPO: its policy)' },
-  { name: 'logp', type: 'float', parquet: 'FLOAT', nullable: true, description: 'Natural log of the probability of the action taken (the policy\'s own, else log(probs[action])), null without probs' },
-  { name: 'value', type: 'float', parquet: 'FLOAT', nullable: true, description: 'The policy\'s value estimate of the observation (PPO: its critic; DQN: expected Q under its probs; optimal bot: values[action]), null when the policy gives none' },
-  { name: 'values', type: 'list<float>', parquet: 'LIST<FLOAT>', nullable: true, description: 'Per action, its value to the policy, null when the policy exposes none; the optimal Yahtzee bot gives the expected points the seat still gains from this action to the end of its game under optimal play (0 for illegal actions: see mask)' },
+  {
+    name: 'probs',
+    type: 'list<float>',
+    parquet: 'LIST<FLOAT>',
+    nullable: true,
+    description: "The policy's action probabilities (0 for illegal actions), null when the policy exposes none (DQN: softmax of Q at its probsTemperature; PPO: its policy)",
+  },
+  {
+    name: 'logp',
+    type: 'float',
+    parquet: 'FLOAT',
+    nullable: true,
+    description: "Natural log of the probability of the action taken (the policy's own, else log(probs[action])), null without probs",
+  },
+  {
+    name: 'value',
+    type: 'float',
+    parquet: 'FLOAT',
+    nullable: true,
+    description: "The policy's value estimate of the observation (PPO: its critic; DQN: expected Q under its probs; optimal bot: values[action]), null when the policy gives none",
+  },
+  {
+    name: 'values',
+    type: 'list<float>',
+    parquet: 'LIST<FLOAT>',
+    nullable: true,
+    description:
+      'Per action, its value to the policy, null when the policy exposes none; the optimal Yahtzee bot gives the expected points the seat still gains from this action to the end of its game under optimal play (0 for illegal actions: see mask)',
+  },
   { name: 'state', type: 'string', parquet: 'BYTE_ARRAY (UTF8)', nullable: true, description: 'Raw server state (JSON) the seat acted on; null unless collected with --raw-state' },
 ];
 

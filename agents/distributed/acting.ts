@@ -33,7 +33,9 @@ export const ACTOR_AGENTS: readonly string[] = ['dqn'];
 /** Refuses an agent that actors cannot play for, before anything starts. */
 export function checkActorAgent(name: string): void {
   if (!ACTOR_AGENTS.includes(name)) {
-    throw new InvalidOptionError(`Expected an off-policy agent whose weights actors can copy (${ACTOR_AGENTS.join(', ')}) for --actors and --queue, got ${name}: train it in one process`);
+    throw new InvalidOptionError(
+      `Expected an off-policy agent whose weights actors can copy (${ACTOR_AGENTS.join(', ')}) for --actors and --queue, got ${name}: train it in one process`,
+    );
   }
 }
 
@@ -132,7 +134,13 @@ export async function actLoop(o: ActLoopOptions): Promise<number> {
         version = newer.version;
       }
       const acting = batch.envIds.filter((id) => !last.fresh[id]);
-      const chosen = acting.length ? await agent.explore(acting.map((id) => last.obs[id] as Float32Array), acting.map((id) => last.mask[id] as Uint8Array), acting) : [];
+      const chosen = acting.length
+        ? await agent.explore(
+            acting.map((id) => last.obs[id] as Float32Array),
+            acting.map((id) => last.mask[id] as Uint8Array),
+            acting,
+          )
+        : [];
       const actions = batch.envIds.map((id) => (last.action[id] = acting.includes(id) ? (chosen[acting.indexOf(id)] as number) : 0));
       vector.send(actions, batch.envIds);
       if (out.actions.length >= flushAt) {

@@ -36,7 +36,17 @@ describe('collect --actors', () => {
       signal: stop.signal,
       runner: async (c, r, l) => {
         const runner = await actorShardRunner(2)(c, r, l);
-        return { ...runner, run: (from, to, hooks) => runner.run(from, to, { ...hooks, onPlayed: (e, s) => { hooks.onPlayed(e, s); if ((played += e) >= 100) stop.abort(); } }) };
+        return {
+          ...runner,
+          run: (from, to, hooks) =>
+            runner.run(from, to, {
+              ...hooks,
+              onPlayed: (e, s) => {
+                hooks.onPlayed(e, s);
+                if ((played += e) >= 100) stop.abort();
+              },
+            }),
+        };
       },
     });
     expect(first.complete).toBe(false);

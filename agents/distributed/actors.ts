@@ -17,11 +17,7 @@ import { loaderArgs, siblingEntry } from '../../src/server/child.ts';
 import { ActorError } from './errors.ts';
 
 /** What the parent sends an actor. */
-export type ActorRequest =
-  | { type: 'open'; config: unknown; resolved: unknown }
-  | { type: 'shard'; shard: number }
-  | { type: 'stop' }
-  | { type: 'close' };
+export type ActorRequest = { type: 'open'; config: unknown; resolved: unknown } | { type: 'shard'; shard: number } | { type: 'stop' } | { type: 'close' };
 
 /** What an actor answers. */
 export type ActorReply =
@@ -64,7 +60,10 @@ export class Actor<Request extends { type: string } = ActorRequest, Reply extend
   /** Sends a request and routes the replies to `onReply` until it returns true; rejects on an error reply or exit. */
   exchange(request: Request | null, onReply: (reply: Reply) => boolean, timeoutMs?: number, pending = 'an answer'): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => finish(new ActorError(`Actor ${this.index} did not answer within ${timeoutMs} ms (pending: ${pending})`)), timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => finish(new ActorError(`Actor ${this.index} did not answer within ${timeoutMs} ms (pending: ${pending})`)), timeoutMs);
       const finish = (error?: Error): void => {
         clearTimeout(timer);
         this.handler = undefined;
@@ -77,8 +76,7 @@ export class Actor<Request extends { type: string } = ActorRequest, Reply extend
         if (reply.type === 'error') {
           const e = reply as unknown as { code: string; message: string };
           finish(new GameGymError(e.code, `Actor ${this.index}: ${e.message}`));
-        }
-        else if (onReply(reply)) finish();
+        } else if (onReply(reply)) finish();
       };
       if (this.exited) finish(new ActorError(`Actor ${this.index} has exited`));
       else if (request) this.child.send(request);

@@ -61,6 +61,8 @@ describe('evaluate --actors and --queue', () => {
   it('refuses --record with --actors, in one line', async () => {
     const cli = spawnCli(['evaluate', '--actors', '2', '--record', path.join(root, 'r.jsonl'), '--games', '10', '--out', root, '--no-progress']);
     expect(await cli.exited).toBe(1);
-    expect(cli.output().trim().split('\n').at(-1)).toBe('game-gym evaluate: Expected no --record with --actors: record in one process (without --actors or --queue) [E_INVALID_OPTION]');
+    expect(cli.output().trim().split('\n').at(-1)).toBe(
+      'game-gym evaluate: Expected no --record with --actors: record in one process (without --actors or --queue) [E_INVALID_OPTION]',
+    );
   }, 30_000);
 });

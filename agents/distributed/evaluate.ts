@@ -8,7 +8,16 @@
 import { createHash } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import { resolvePolicy, policyIdentity } from '../collect/policies.ts';
-import { openTournament, playUnit, type MatchUnit, type OpenTournament, type TournamentConfig, type UnitResult, type UnitRunner, type UnitRunnerFactory } from '../tournament/tournament.ts';
+import {
+  openTournament,
+  playUnit,
+  type MatchUnit,
+  type OpenTournament,
+  type TournamentConfig,
+  type UnitResult,
+  type UnitRunner,
+  type UnitRunnerFactory,
+} from '../tournament/tournament.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import { siblingEntry } from '../../src/server/child.ts';
 import { Actor, checkActors } from './actors.ts';
@@ -111,52 +120,66 @@ export function queueUnitRunner(url: string, name: string, waitMs: number): Unit
   if (!(Number.isFinite(waitMs) && waitMs > 0)) throw new InvalidOptionError(`Expected queue timeout to be a positive number of seconds, got ${JSON.stringify(waitMs / 1000)}`);
   return async (config, log) => {
     refuseRecord(config, '--queue');
-    if (!['embedded'].includes(config.server)) throw new InvalidOptionError(`Expected --server embedded with --queue (each worker plays on a fresh seeded server), got ${JSON.stringify(config.server)}`);
+    if (!['embedded'].includes(config.server))
+      throw new InvalidOptionError(`Expected --server embedded with --queue (each worker plays on a fresh seeded server), got ${JSON.stringify(config.server)}`);
     const identities = await agentIdentities(config);
     const version = codeVersion();
     const run = createHash('sha256').update(JSON.stringify({ config, identities, version })).digest('hex').slice(0, 16);
     const queue = new Queue<EvaluateUnitJob>(name, { connection });
     // Outages are reported by the waiting loop, once, not per reconnection attempt.
     queue.on('error', () => {});
-    log(`queue ${url} "${name}": tournament ${run}, code version ${version}; start workers with: game-gym worker --queue ${url}${name === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${name}`}`);
+    log(
+      `queue ${url} "${name}": tournament ${run}, code version ${version}; start workers with: game-gym worker --queue ${url}${name === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${name}`}`,
+    );
     const runner: UnitRunner = {
       play: async (units, onResult) => {
         const add = (u: MatchUnit): Promise<unknown> =>
-          queue.add(EVALUATE_JOB, { run, config, unit: u, identities, codeVersion: version }, { jobId: unitJobId(run, u.index), attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } });
+          queue.add(
+            EVALUATE_JOB,
+            { run, config, unit: u, identities, codeVersion: version },
+            { jobId: unitJobId(run, u.index), attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
+          );
         const pending = new Map(units.map((u) => [u.index, u]));
         let lastOk = Date.now();
         let down = false;
         let submitted = false;
         while (pending.size) {
           try {
-            await within((async () => {
-              if (!submitted) {
-                // Results of an earlier run of the same tournament are reused: a unit plays the same wherever and whenever it is played.
-                for (const u of pending.values()) if (!(await queue.getJob(unitJobId(run, u.index)))) await add(u);
-                submitted = true;
-              }
-              for (const u of [...pending.values()]) {
-                const job = await queue.getJob(unitJobId(run, u.index));
-                if (!job) {
-                  await add(u);
-                  continue;
+            await within(
+              (async () => {
+                if (!submitted) {
+                  // Results of an earlier run of the same tournament are reused: a unit plays the same wherever and whenever it is played.
+                  for (const u of pending.values()) if (!(await queue.getJob(unitJobId(run, u.index)))) await add(u);
+                  submitted = true;
                 }
-                const state = await job.getState();
-                if (state === 'failed') throw new QueueError(`Unit ${u.index} of the tournament failed on every attempt (${job.attemptsMade}): ${job.failedReason}`);
-                // The job was read before its state: read it again for the result of a job that completed in between.
-                const result = state === 'completed' ? ((await queue.getJob(job.id as string))?.returnvalue as UnitResult | null) : null;
-                if (result) {
-                  pending.delete(u.index);
-                  onResult(u, result);
+                for (const u of [...pending.values()]) {
+                  const job = await queue.getJob(unitJobId(run, u.index));
+                  if (!job) {
+                    await add(u);
+                    continue;
+                  }
+                  const state = await job.getState();
+                  if (state === 'failed') throw new QueueError(`Unit ${u.index} of the tournament failed on every attempt (${job.attemptsMade}): ${job.failedReason}`);
+                  // The job was read before its state: read it again for the result of a job that completed in between.
+                  const result = state === 'completed' ? ((await queue.getJob(job.id as string))?.returnvalue as UnitResult | null) : null;
+                  if (result) {
+                    pending.delete(u.index);
+                    onResult(u, result);
+                  }
                 }
-              }
-            })(), Math.max(5_000, pending.size * 50), `the state of ${pending.size} unit job(s)`);
+              })(),
+              Math.max(5_000, pending.size * 50),
+              `the state of ${pending.size} unit job(s)`,
+            );
             lastOk = Date.now();
             if (down) log(`Redis at ${url} answers again`);
             down = false;
           } catch (error) {
             if (!(error instanceof QueueError && error.message.startsWith('Redis did not answer'))) throw error;
-            if (Date.now() - lastOk > waitMs) throw new QueueError(`Redis at ${url} did not answer for ${Math.round(waitMs / 1000)} s while waiting for ${pending.size} unit(s) of the tournament: start it again and run the same command (finished units are kept for an hour)`);
+            if (Date.now() - lastOk > waitMs)
+              throw new QueueError(
+                `Redis at ${url} did not answer for ${Math.round(waitMs / 1000)} s while waiting for ${pending.size} unit(s) of the tournament: start it again and run the same command (finished units are kept for an hour)`,
+              );
             if (!down) log(`Redis at ${url} is not answering: waiting up to ${Math.round(waitMs / 1000)} s for it`);
             down = true;
           }
@@ -178,14 +201,18 @@ export class EvaluateJobs {
   async process(job: Job<EvaluateUnitJob>, version: string): Promise<UnitResult> {
     const d = job.data;
     if (d.codeVersion !== version) {
-      throw new WorkerRefusedError(`job ${job.id} was submitted by code version ${d.codeVersion}, this worker runs ${version}: run the same version of game-server-gym on every machine`);
+      throw new WorkerRefusedError(
+        `job ${job.id} was submitted by code version ${d.codeVersion}, this worker runs ${version}: run the same version of game-server-gym on every machine`,
+      );
     }
     if (this.current?.run !== d.run) {
       const mine = await agentIdentities(d.config).catch((error: unknown) => {
         throw new WorkerRefusedError(`job ${job.id} wants agents this machine cannot load: ${error instanceof Error ? error.message : String(error)}`);
       });
       if (JSON.stringify(mine) !== JSON.stringify(d.identities)) {
-        throw new WorkerRefusedError(`job ${job.id} wants agents ${d.identities.join(', ')}, this machine has ${mine.join(', ')}: checkpoints must be the same files on every machine`);
+        throw new WorkerRefusedError(
+          `job ${job.id} wants agents ${d.identities.join(', ')}, this machine has ${mine.join(', ')}: checkpoints must be the same files on every machine`,
+        );
       }
       await this.close();
       this.current = { run: d.run, opened: openTournament(d.config) };
@@ -196,6 +223,9 @@ export class EvaluateJobs {
   async close(): Promise<void> {
     const old = this.current;
     this.current = undefined;
-    await old?.opened.then((o) => o.agents.forEach((a) => a.dispose()), () => {});
+    await old?.opened.then(
+      (o) => o.agents.forEach((a) => a.dispose()),
+      () => {},
+    );
   }
 }

@@ -52,7 +52,8 @@ export function unpackExperience(buffer: Uint8Array, o: number, a: number): Expe
   const header = buffer.byteLength >= HEADER ? new Int32Array(copy, 0, 7) : undefined;
   if (!header || header[0] !== MAGIC) throw new GameGymError('E_EXPERIENCE', 'Not an experience batch (bad header)');
   const [, version, n, bo, ba, episodes, labelBytes] = Array.from(header) as [number, number, number, number, number, number, number];
-  if (bo !== o || ba !== a) throw new GameGymError('E_EXPERIENCE', `Experience for observations of length ${bo} and ${ba} actions, expected ${o} and ${a}: the actor plays another game or agent`);
+  if (bo !== o || ba !== a)
+    throw new GameGymError('E_EXPERIENCE', `Experience for observations of length ${bo} and ${ba} actions, expected ${o} and ${a}: the actor plays another game or agent`);
   const nf = n * (1 + 2 * o) + 2 * episodes;
   const floats = new Float32Array(copy, HEADER, nf);
   const ints = new Int32Array(copy, HEADER + nf * 4, 2 * n);

@@ -26,11 +26,27 @@ export function distributedRunner(o: DistributedOptions): CollectHooks['runner']
 }
 
 /** The experience source `train`'s flags ask for: actor processes, Redis actors, or undefined (this process). */
-export function distributedExperience(o: { actors?: number; queue?: string; run?: string; 'queue-timeout'?: number; agent?: string; opponent?: string; record?: string; server?: string; 'session-prefix'?: string }): ExperienceSourceFactory | undefined {
+export function distributedExperience(o: {
+  actors?: number;
+  queue?: string;
+  run?: string;
+  'queue-timeout'?: number;
+  agent?: string;
+  opponent?: string;
+  record?: string;
+  server?: string;
+  'session-prefix'?: string;
+}): ExperienceSourceFactory | undefined {
   const actors = checkActors(o.actors ?? 0);
   // Refused before the run folder is made (a --resume takes these from the run's config: the factory checks them again).
   if ((actors > 0 || o.queue !== undefined) && o.agent !== undefined) {
-    checkActorConfig({ agent: o.agent as TrainConfig['agent'], opponent: o.opponent ?? 'random', record: o.record ?? null, server: o.server ?? 'embedded', sessionPrefix: o['session-prefix'] ?? null });
+    checkActorConfig({
+      agent: o.agent as TrainConfig['agent'],
+      opponent: o.opponent ?? 'random',
+      record: o.record ?? null,
+      server: o.server ?? 'embedded',
+      sessionPrefix: o['session-prefix'] ?? null,
+    });
   }
   if (o.queue !== undefined) {
     if (actors > 0) throw new InvalidOptionError('Expected either --actors or --queue, got both: with --queue, start `game-gym actor`s instead');

@@ -80,7 +80,9 @@ describe('collect --queue and game-gym worker (real Redis)', () => {
     const stranger = worker(REDIS, name, { GAME_GYM_CODE_VERSION: '0.0.0+other' });
     const run = collect(config(out, 200, 200), { ...quiet, runner: queueShardRunner({ url: REDIS, name }) });
     expect(await stranger.exited).toBe(1);
-    expect(stranger.output()).toMatch(/game-gym worker: refused: job collect-\w+-shard-0 was submitted by code version 0\.1\.0\+\w+, this worker runs 0\.0\.0\+other: run the same version of game-server-gym on every machine/);
+    expect(stranger.output()).toMatch(
+      /game-gym worker: refused: job collect-\w+-shard-0 was submitted by code version 0\.1\.0\+\w+, this worker runs 0\.0\.0\+other: run the same version of game-server-gym on every machine/,
+    );
     const good = worker(REDIS, name);
     expect((await run).complete).toBe(true);
     expect((await collectionIds(out)).episodeIds).toEqual(range(200));
@@ -114,7 +116,9 @@ describe('collect --queue and game-gym worker (real Redis)', () => {
       redis.kill('SIGKILL');
       const error = await collect(config(out2), { ...quiet, runner: queueShardRunner({ url, name, waitMs: 1_500 }) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(QueueError);
-      expect((error as Error).message).toMatch(new RegExp(`^Redis at ${url} did not answer for 2 s while submitting the shard jobs: start it again, then run the same command with --resume$`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`^Redis at ${url} did not answer for 2 s while submitting the shard jobs: start it again, then run the same command with --resume$`),
+      );
       redis = await startRedis(port);
       const w2 = worker(url, name);
       const resumed = await collect(config(out2), { ...quiet, resume: true, runner: queueShardRunner({ url, name }) });

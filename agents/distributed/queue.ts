@@ -137,7 +137,9 @@ export function queueShardRunner(options: QueueRunnerOptions): (config: CollectC
     queue.on('error', () => {});
     const identities = resolved.map(policyIdentity);
     const run = collectionRunId(config, identities);
-    log(`queue ${options.url} "${name}": collection ${run}, code version ${codeVersion()}; start workers with: game-gym worker --queue ${options.url}${name === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${name}`}`);
+    log(
+      `queue ${options.url} "${name}": collection ${run}, code version ${codeVersion()}; start workers with: game-gym worker --queue ${options.url}${name === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${name}`}`,
+    );
     return {
       run: (from, to, hooks) => submitAndWait(queue, { run, config, identities, url: options.url, waitMs, log }, from, to, hooks),
       meanBatch: () => null,
@@ -237,10 +239,12 @@ async function submitAndWait(queue: Queue<CollectShardJob>, s: Submission, from:
   if (hooks.signal?.aborted) {
     // Jobs not started yet are withdrawn; running ones finish and their shards are played again on --resume.
     await within(
-      Promise.all([...pending].map(async (shard) => {
-        const job = await queue.getJob(jobId(s.run, shard));
-        if (job && (await job.getState()) !== 'active') await job.remove().catch(() => {});
-      })),
+      Promise.all(
+        [...pending].map(async (shard) => {
+          const job = await queue.getJob(jobId(s.run, shard));
+          if (job && (await job.getState()) !== 'active') await job.remove().catch(() => {});
+        }),
+      ),
       ROUND_TIMEOUT_MS,
       'withdrawing the waiting jobs',
     ).catch(() => {});
@@ -303,15 +307,21 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   const check = async (job: Job<CollectShardJob>): Promise<ResolvedPolicy[]> => {
     const d = job.data;
     if (d.codeVersion !== version) {
-      throw new WorkerRefusedError(`job ${job.id} was submitted by code version ${d.codeVersion}, this worker runs ${version}: run the same version of game-server-gym on every machine`);
+      throw new WorkerRefusedError(
+        `job ${job.id} was submitted by code version ${d.codeVersion}, this worker runs ${version}: run the same version of game-server-gym on every machine`,
+      );
     }
     if (!existsSync(path.join(d.config.out, 'manifest.json'))) {
-      throw new WorkerRefusedError(`job ${job.id} writes to ${d.config.out}, which this machine does not see (no manifest.json there): --out must be on a file system shared by every worker`);
+      throw new WorkerRefusedError(
+        `job ${job.id} writes to ${d.config.out}, which this machine does not see (no manifest.json there): --out must be on a file system shared by every worker`,
+      );
     }
     const resolved = await Promise.all(d.config.policies.map((p) => resolvePolicy(p, d.config.game)));
     const mine = resolved.map(policyIdentity);
     if (JSON.stringify(mine) !== JSON.stringify(d.identities)) {
-      throw new WorkerRefusedError(`job ${job.id} wants policies ${d.identities.join(', ')}, this machine has ${mine.join(', ')}: checkpoints must be the same files on every machine`);
+      throw new WorkerRefusedError(
+        `job ${job.id} wants policies ${d.identities.join(', ')}, this machine has ${mine.join(', ')}: checkpoints must be the same files on every machine`,
+      );
     }
     return resolved;
   };
@@ -341,7 +351,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       if (current?.run !== job.data.run) {
         const old = current;
         current = { run: job.data.run, player: ShardPlayer.open(job.data.config, resolved, log) };
-        await old?.player.then((p) => p.close(), () => {});
+        await old?.player.then(
+          (p) => p.close(),
+          () => {},
+        );
       }
       const player = await current.player;
       let last = 0;
@@ -378,7 +391,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   const closed = new Promise<void>((resolve) => worker.once('closed', () => resolve()));
   options.signal?.addEventListener('abort', () => void worker.close(), { once: true });
   await closed;
-  await current?.player.then((p) => p.close(), () => {});
+  await current?.player.then(
+    (p) => p.close(),
+    () => {},
+  );
   await evaluateJobs.close();
   return refused ? { jobs, refused } : { jobs };
 }

@@ -40,7 +40,20 @@ const actor = (run: string, env: Record<string, string> = {}, extra: string[] = 
 };
 /** The highest step a training log line reported. */
 const lastStep = (lines: string[]): number => Math.max(0, ...lines.map((l) => Number(/^step (\d+):/.exec(l)?.[1] ?? 0)));
-const config = (runName: string, steps: number) => ({ game: 'TicTacToe', agent: 'dqn' as const, envs: 4, steps, evalEvery: 100_000, evalGames: 20, evalOpponents: ['random'], logEvery: 500, checkpointEvery: 500, out: root, runName, agentConfig: { learningStarts: 200 } });
+const config = (runName: string, steps: number) => ({
+  game: 'TicTacToe',
+  agent: 'dqn' as const,
+  envs: 4,
+  steps,
+  evalEvery: 100_000,
+  evalGames: 20,
+  evalOpponents: ['random'],
+  logEvery: 500,
+  checkpointEvery: 500,
+  out: root,
+  runName,
+  agentConfig: { learningStarts: 200 },
+});
 
 describe('train --queue and game-gym actor (real Redis)', () => {
   it('learns from actors that join any time; an actor killed with -9 is replaced without stopping the learner; --resume continues the run', async () => {
@@ -85,7 +98,11 @@ describe('train --queue and game-gym actor (real Redis)', () => {
       const other = actor(run, { GAME_GYM_CODE_VERSION: '0.0.0+other' });
       const game = actor(run, {}, ['--game', 'Yahtzee']);
       expect(await other.exited).toBe(1);
-      expect(other.output().trim().split('\n').at(-1)).toMatch(new RegExp(`^game-gym actor: refused: run "${run}" is trained by code version \\S+, this actor runs 0\\.0\\.0\\+other: run the same version of game-server-gym on every machine$`));
+      expect(other.output().trim().split('\n').at(-1)).toMatch(
+        new RegExp(
+          `^game-gym actor: refused: run "${run}" is trained by code version \\S+, this actor runs 0\\.0\\.0\\+other: run the same version of game-server-gym on every machine$`,
+        ),
+      );
       expect(await game.exited).toBe(1);
       expect(game.output().trim().split('\n').at(-1)).toBe(`game-gym actor: refused: run "${run}" trains TicTacToe, this actor was started for Yahtzee`);
     } finally {
@@ -107,9 +124,16 @@ describe('train --queue and game-gym actor (real Redis)', () => {
     try {
       await waitFor(() => lastStep(lines) >= 500, 'the learner to learn from the actor', 90_000, 50);
       server.kill('SIGKILL');
-      const error = await learner.then(() => undefined, (e: unknown) => e);
+      const error = await learner.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(QueueError);
-      expect((error as Error).message).toMatch(new RegExp(`^Redis at ${url} did not answer for 3 s \\(.+\\): the learner stopped; start Redis again, then continue with: game-gym train --resume \\S+redis-restart --queue ${url} --run ${run}$`));
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^Redis at ${url} did not answer for 3 s \\(.+\\): the learner stopped; start Redis again, then continue with: game-gym train --resume \\S+redis-restart --queue ${url} --run ${run}$`,
+        ),
+      );
       // The actor stops too, with one line.
       expect(await a.exited).toBe(1);
       expect(a.output().trim().split('\n').at(-1)).toMatch(new RegExp(`^game-gym actor: Redis at ${url} did not answer for 3 s`));

@@ -89,9 +89,10 @@ export function redisExperience(options: RedisTrainOptions): ExperienceSourceFac
     const meter = new LagMeter();
     const resuming = existsSync(path.join(runDir, 'checkpoint', 'trainer.json'));
     const stopLine = `the learner stopped; start Redis again, then continue with: game-gym train --resume ${runDir} --queue ${options.url} --run ${options.run}`;
-    const round = <T>(work: Promise<T>, what: string): Promise<T> => within(work, waitMs, what).catch((error: unknown) => {
-      throw error instanceof QueueError ? new QueueError(`Redis at ${options.url} did not answer for ${Math.round(waitMs / 1000)} s (${what}): ${stopLine}`) : error;
-    });
+    const round = <T>(work: Promise<T>, what: string): Promise<T> =>
+      within(work, waitMs, what).catch((error: unknown) => {
+        throw error instanceof QueueError ? new QueueError(`Redis at ${options.url} did not answer for ${Math.round(waitMs / 1000)} s (${what}): ${stopLine}`) : error;
+      });
     const publish = async (): Promise<void> => {
       const packed = packWeights({ version: meter.version, state: agent.actingState() });
       await round(redis.multi().set(keys.weights, packed).set(keys.version, String(meter.version)).exec(), 'publishing the weights');
@@ -112,7 +113,9 @@ export function redisExperience(options: RedisTrainOptions): ExperienceSourceFac
       reader.disconnect();
       throw error;
     }
-    log(`run "${options.run}" on ${options.url}, code version ${codeVersion()}; start actors (any number, any machine) with: game-gym actor --queue ${options.url} --run ${options.run}`);
+    log(
+      `run "${options.run}" on ${options.url}, code version ${codeVersion()}; start actors (any number, any machine) with: game-gym actor --queue ${options.url} --run ${options.run}`,
+    );
     const seen = new Map<string, number>();
     let finished = false;
     const source: ExperienceSource = {
@@ -122,7 +125,9 @@ export function redisExperience(options: RedisTrainOptions): ExperienceSourceFac
         let consumed = 0;
         while (!done() && !signal?.aborted) {
           // Blocks at most a second, so the signal and done() are seen.
-          const reply = (await round(reader.xreadBuffer('COUNT', 16, 'BLOCK', 1000, 'STREAMS', keys.stream, lastId), 'reading experience')) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+          const reply = (await round(reader.xreadBuffer('COUNT', 16, 'BLOCK', 1000, 'STREAMS', keys.stream, lastId), 'reading experience')) as Array<
+            [Buffer, Array<[Buffer, Buffer[]]>]
+          > | null;
           for (const [id, fields] of reply?.[0]?.[1] ?? []) {
             lastId = id.toString();
             const data = fields[fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'd') + 1] as Buffer;
@@ -194,29 +199,41 @@ export async function runActor(options: ActorOptions): Promise<number> {
   const stop = new AbortController();
   const abort = (): void => stop.abort();
   options.signal?.addEventListener('abort', abort, { once: true });
-  const round = <T>(work: Promise<T>, what: string): Promise<T> => within(work, waitMs, what).catch((error: unknown) => {
-    throw error instanceof QueueError ? new QueueError(`Redis at ${options.url} did not answer for ${Math.round(waitMs / 1000)} s (${what}): start it again, then start the actor again`) : error;
-  });
+  const round = <T>(work: Promise<T>, what: string): Promise<T> =>
+    within(work, waitMs, what).catch((error: unknown) => {
+      throw error instanceof QueueError
+        ? new QueueError(`Redis at ${options.url} did not answer for ${Math.round(waitMs / 1000)} s (${what}): start it again, then start the actor again`)
+        : error;
+    });
   let poller: NodeJS.Timeout | undefined;
   try {
     const end = Date.now() + waitMs;
     let metaText: string | null = null;
     while (!stop.signal.aborted && !(metaText = await round(redis.get(keys.meta), 'reading the run'))) {
-      if (Date.now() > end) throw new QueueError(`No learner has started run "${options.run}" on ${options.url} within ${Math.round(waitMs / 1000)} s: start game-gym train --queue ${options.url} --run ${options.run} first`);
+      if (Date.now() > end)
+        throw new QueueError(
+          `No learner has started run "${options.run}" on ${options.url} within ${Math.round(waitMs / 1000)} s: start game-gym train --queue ${options.url} --run ${options.run} first`,
+        );
       await sleep(POLL_MS, stop.signal);
     }
     if (!metaText) return 0;
     const meta = JSON.parse(metaText) as RunMeta;
     const version = codeVersion();
-    if (meta.codeVersion !== version) throw new WorkerRefusedError(`run "${options.run}" is trained by code version ${meta.codeVersion}, this actor runs ${version}: run the same version of game-server-gym on every machine`);
-    if (options.game !== undefined && options.game !== meta.config.game) throw new WorkerRefusedError(`run "${options.run}" trains ${meta.config.game}, this actor was started for ${options.game}`);
+    if (meta.codeVersion !== version)
+      throw new WorkerRefusedError(
+        `run "${options.run}" is trained by code version ${meta.codeVersion}, this actor runs ${version}: run the same version of game-server-gym on every machine`,
+      );
+    if (options.game !== undefined && options.game !== meta.config.game)
+      throw new WorkerRefusedError(`run "${options.run}" trains ${meta.config.game}, this actor was started for ${options.game}`);
     const { makeEnv } = await import('../../src/env/env.ts');
     const { flatDim } = await import('../../src/env/spaces.ts');
     const probe = makeEnv<Float32Array, number>(meta.config.game, { players: meta.config.players ?? undefined });
     const sizes = { observationSize: flatDim(probe.observationSpace), actionCount: flatDim(probe.actionSpace) };
     await probe.close();
     if (sizes.observationSize !== meta.spec.observationSize || sizes.actionCount !== meta.spec.actionCount) {
-      throw new WorkerRefusedError(`run "${options.run}" plays ${meta.config.game} with observations of ${meta.spec.observationSize} and ${meta.spec.actionCount} actions, this machine's ${meta.config.game} has ${sizes.observationSize} and ${sizes.actionCount}: install the same games and plugins`);
+      throw new WorkerRefusedError(
+        `run "${options.run}" plays ${meta.config.game} with observations of ${meta.spec.observationSize} and ${meta.spec.actionCount} actions, this machine's ${meta.config.game} has ${sizes.observationSize} and ${sizes.actionCount}: install the same games and plugins`,
+      );
     }
     await initBackend(meta.config.backend);
     const index = Number(await round(redis.incr(keys.actors), 'joining the run'));
@@ -240,7 +257,9 @@ export async function runActor(options: ActorOptions): Promise<number> {
           const buffer = await redis.getBuffer(keys.weights);
           if (buffer) newest = unpackWeights(buffer);
         }
-      })().catch(() => {}).finally(() => (polling = false));
+      })()
+        .catch(() => {})
+        .finally(() => (polling = false));
     }, POLL_MS);
     const sent = await actLoop({
       config: meta.config,
@@ -253,7 +272,8 @@ export async function runActor(options: ActorOptions): Promise<number> {
         // Backpressure: the learner has not taken the last entries yet.
         const since = Date.now();
         while (!stop.signal.aborted && (await round(redis.xlen(keys.stream), 'reading the stream length')) > MAX_STREAM) {
-          if (Date.now() - since > waitMs) throw new QueueError(`The learner of run "${options.run}" has taken no experience for ${Math.round(waitMs / 1000)} s: is it running? Start the actor again once it is`);
+          if (Date.now() - since > waitMs)
+            throw new QueueError(`The learner of run "${options.run}" has taken no experience for ${Math.round(waitMs / 1000)} s: is it running? Start the actor again once it is`);
           await sleep(50, stop.signal);
         }
       },

@@ -40,12 +40,30 @@ describe('experience in compact binary', () => {
     const back = unpackExperience(shifted, o, a);
     expect(back.version).toBe(7);
     expect(back.ends).toEqual(ends);
-    expect({ ...back.batch, observations: back.batch.observations.map((x) => [...x]), nextObservations: back.batch.nextObservations.map((x) => [...x]), masks: back.batch.masks.map((x) => [...x]), nextMasks: back.batch.nextMasks.map((x) => [...x]) }).toEqual({
+    expect({
+      ...back.batch,
+      observations: back.batch.observations.map((x) => [...x]),
+      nextObservations: back.batch.nextObservations.map((x) => [...x]),
+      masks: back.batch.masks.map((x) => [...x]),
+      nextMasks: back.batch.nextMasks.map((x) => [...x]),
+    }).toEqual({
       ...batch,
-      observations: [[1, 2, 3], [4, 5, 6]],
-      nextObservations: [[7, 8, 9], [0.5, 0.25, 0]],
-      masks: [[1, 0], [1, 1]],
-      nextMasks: [[0, 1], [0, 0]],
+      observations: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      nextObservations: [
+        [7, 8, 9],
+        [0.5, 0.25, 0],
+      ],
+      masks: [
+        [1, 0],
+        [1, 1],
+      ],
+      nextMasks: [
+        [0, 1],
+        [0, 0],
+      ],
     });
     expect(() => unpackExperience(packed, 4, a)).toThrow('Experience for observations of length 3 and 2 actions, expected 4 and 2');
     expect(() => unpackExperience(Buffer.from('{"json":1}'), o, a)).toThrow('Not an experience batch');
@@ -55,7 +73,19 @@ describe('experience in compact binary', () => {
 describe('train --actors', () => {
   it('trains DQN on TicTacToe vs random from 2 actor processes: it learns (exact rates) and reports the policy lag', async () => {
     const agentConfig = { explorationSteps: 2_000, learningStarts: 500 };
-    const config = { game: 'TicTacToe', agent: 'dqn' as const, envs: 8, steps: 4_000, evalEvery: 4_000, evalGames: 50, evalOpponents: ['random'], logEvery: 1_000, out: root, runName: 'actors', agentConfig };
+    const config = {
+      game: 'TicTacToe',
+      agent: 'dqn' as const,
+      envs: 8,
+      steps: 4_000,
+      evalEvery: 4_000,
+      evalGames: 50,
+      evalOpponents: ['random'],
+      logEvery: 1_000,
+      out: root,
+      runName: 'actors',
+      agentConfig,
+    };
     const lines: string[] = [];
     const result = await train(config, { progress: false, log: (l) => lines.push(l), experience: actorExperience({ actors: 2, publishMs: 100 }) });
     expect(result.envSteps).toBeGreaterThanOrEqual(4_000);
@@ -67,7 +97,10 @@ describe('train --actors', () => {
     untrained.dispose();
     const after = result.finalEval[0]?.exact as NonNullable<(typeof result.finalEval)[number]['exact']>;
     expect(after.winRate - after.lossRate).toBeGreaterThan(before.winRate - before.lossRate + 0.1);
-    const rows = (await readFile(path.join(result.runDir, 'metrics.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; learner?: Record<string, number> });
+    const rows = (await readFile(path.join(result.runDir, 'metrics.jsonl'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; learner?: Record<string, number> });
     const logged = rows.filter((r) => r.type === 'train');
     expect(logged.length).toBeGreaterThanOrEqual(3);
     for (const r of logged) {
@@ -82,6 +115,8 @@ describe('train --actors', () => {
   it('refuses agents whose weights actors cannot copy, in one line', async () => {
     const cli = spawnCli(['train', '--agent', 'tabular-q', '--actors', '2', '--steps', '100', '--out', root, '--no-progress']);
     expect(await cli.exited).toBe(1);
-    expect(cli.output().trim().split('\n').at(-1)).toBe('game-gym train: Expected an off-policy agent whose weights actors can copy (dqn) for --actors and --queue, got tabular-q: train it in one process [E_INVALID_OPTION]');
+    expect(cli.output().trim().split('\n').at(-1)).toBe(
+      'game-gym train: Expected an off-policy agent whose weights actors can copy (dqn) for --actors and --queue, got tabular-q: train it in one process [E_INVALID_OPTION]',
+    );
   }, 60_000);
 });

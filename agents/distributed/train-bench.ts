@@ -55,7 +55,10 @@ export async function measureTrainActors(o: { actors: number; steps: number; env
     const experience: ExperienceSourceFactory | undefined = factory && (async (run) => (source = await factory(run)));
     const result = await train(config, { progress: false, log: () => {}, ...(experience ? { experience } : {}) });
     const used = process.cpuUsage(cpu);
-    const rows = (await readFile(path.join(result.runDir, 'metrics.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; step: number; seconds: number; learner?: Record<string, number> });
+    const rows = (await readFile(path.join(result.runDir, 'metrics.jsonl'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; step: number; seconds: number; learner?: Record<string, number> });
     const last = rows.filter((r) => r.type === 'train').at(-1);
     const learner = last?.learner ?? {};
     const actorCpu = source?.stats().actorCpuSeconds ?? 0;

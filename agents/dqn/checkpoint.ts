@@ -56,7 +56,11 @@ export async function saveLearner(dir: string, target: tf.LayersModel, optimizer
 }
 
 /** Reads the learner state of `dir` (learner/), filling `buffer` in place; the caller owns the returned network and optimizer. */
-export async function loadLearner(dir: string, buffer: ReplayBuffer, learningRate: number): Promise<{ target: tf.LayersModel; optimizer: tf.AdamOptimizer; counters: DqnCounters }> {
+export async function loadLearner(
+  dir: string,
+  buffer: ReplayBuffer,
+  learningRate: number,
+): Promise<{ target: tf.LayersModel; optimizer: tf.AdamOptimizer; counters: DqnCounters }> {
   const replay = await readJson<ReplayFile>(path.join(dir, 'replay.json'));
   if (replay.capacity !== buffer.capacity) {
     throw new CheckpointError(`The checkpoint's replay buffer holds ${replay.capacity} transitions, this agent's ${buffer.capacity}`);

@@ -147,11 +147,7 @@ describe('DqnAgent', () => {
 
   it('computes the same gradients as tfjs autodiff of the layers model', async () => {
     const model = tf.sequential({
-      layers: [
-        tf.layers.dense({ units: 32, activation: 'relu', inputShape: [10] }),
-        tf.layers.dense({ units: 16, activation: 'relu' }),
-        tf.layers.dense({ units: 6 }),
-      ],
+      layers: [tf.layers.dense({ units: 32, activation: 'relu', inputShape: [10] }), tf.layers.dense({ units: 16, activation: 'relu' }), tf.layers.dense({ units: 6 })],
     });
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const rng = new SeededRng('grads');
@@ -202,9 +198,19 @@ describe('DqnAgent', () => {
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) / 10);
     const contexts = [0, 1, 2, 3].map((c) => oneHot(c, 4));
-    expect(agent.act(contexts, contexts.map(() => Uint8Array.of(1, 1, 1)))).toEqual(best);
+    expect(
+      agent.act(
+        contexts,
+        contexts.map(() => Uint8Array.of(1, 1, 1)),
+      ),
+    ).toEqual(best);
     // Masking the best action away leaves the second best.
-    expect(agent.act(contexts, best.map((b) => Uint8Array.from([0, 1, 2], (a) => (a === b ? 0 : 1))))).toEqual(best.map((b) => (b + 1) % 3));
+    expect(
+      agent.act(
+        contexts,
+        best.map((b) => Uint8Array.from([0, 1, 2], (a) => (a === b ? 0 : 1))),
+      ),
+    ).toEqual(best.map((b) => (b + 1) % 3));
     const q = agent.qValues(contexts);
     q.forEach((row, c) => expect(row[best[c] as number]).toBeCloseTo(1, 1));
     agent.dispose();
@@ -252,10 +258,13 @@ describe('DqnAgent', () => {
     }
   });
 
-  it('augments with the spec\'s symmetries: learns the mirrored state it never saw, with mirrored actions and next masks', async () => {
+  it("augments with the spec's symmetries: learns the mirrored state it never saw, with mirrored actions and next masks", async () => {
     // Symmetry: swap observation values 0 and 1 and the two actions. Seen: s0 (a0 pays 1, a1 pays -1) and
     // s2 -a0-> s0 with only a0 legal next (Q = 0.9). Never seen: s1, the mirror of s0; s2 is its own mirror.
-    const symmetries = [{ observation: [0, 1, 2, 3], action: [0, 1] }, { observation: [1, 0, 2, 3], action: [1, 0] }];
+    const symmetries = [
+      { observation: [0, 1, 2, 3], action: [0, 1] },
+      { observation: [1, 0, 2, 3], action: [1, 0] },
+    ];
     const spec: LearnerSpec = { observationSize: 4, actionCount: 2, numEnvs: 3, seed: 0, symmetries };
     const [s0, s1, s2] = [0, 1, 2].map((i) => oneHot(i, 4)) as [Float32Array, Float32Array, Float32Array];
     const none = new Uint8Array(2);
@@ -338,7 +347,7 @@ describe('DqnAgent', () => {
     agent.dispose();
   });
 
-  it('takes schedules as fractions of the run\'s total steps (SB3\'s exploration_fraction), the same as the absolute counts', async () => {
+  it("takes schedules as fractions of the run's total steps (SB3's exploration_fraction), the same as the absolute counts", async () => {
     const rng = new SeededRng('fractions');
     const absolute = await DqnAgent.create(SPEC, { hiddenSizes: [8], explorationSteps: 40, learningRateEnd: 1e-4, learningRateDecaySteps: 100 });
     const fraction = await DqnAgent.create({ ...SPEC, totalSteps: 100 }, { hiddenSizes: [8], explorationFraction: 0.4, learningRateEnd: 1e-4, learningRateDecayFraction: 1 });
@@ -351,10 +360,15 @@ describe('DqnAgent', () => {
     expect(fraction.epsilon).toBe(0.05);
     absolute.dispose();
     fraction.dispose();
-    await expect(DqnAgent.create(SPEC, { explorationFraction: 0.5 })).rejects.toThrow('explorationFraction is a fraction of the run\'s total steps, but the learner spec gives no totalSteps');
+    await expect(DqnAgent.create(SPEC, { explorationFraction: 0.5 })).rejects.toThrow(
+      "explorationFraction is a fraction of the run's total steps, but the learner spec gives no totalSteps",
+    );
     await expect(DqnAgent.create(SPEC, { explorationFraction: 1.5 })).rejects.toThrow('Expected explorationFraction to be a number in (0, 1] or null, got 1.5');
     // The main job's config keeps its schedule: 40% and 100% of its 100,000 steps are the 40,000 and 100,000 it used to give.
-    const start = JSON.parse(await readFile(path.join(import.meta.dirname, '../../experiments/configs/start.json'), 'utf8')) as { steps: number; 'agent-config': Record<string, number> };
+    const start = JSON.parse(await readFile(path.join(import.meta.dirname, '../../experiments/configs/start.json'), 'utf8')) as {
+      steps: number;
+      'agent-config': Record<string, number>;
+    };
     expect(Math.round(start['agent-config'].explorationFraction! * start.steps)).toBe(40_000);
     expect(Math.round(start['agent-config'].learningRateDecayFraction! * start.steps)).toBe(100_000);
   });

@@ -150,7 +150,12 @@ export class DqnAgent implements Learner, WithActDetails {
   probabilities(observations: Float32Array[], masks: Uint8Array[]): number[][] {
     this.assertAlive();
     const t = this.config.probsTemperature;
-    return this.qValues(observations).map((q, i) => maskedSoftmax(Array.from(q, (v) => v / t), masks[i] as Uint8Array));
+    return this.qValues(observations).map((q, i) =>
+      maskedSoftmax(
+        Array.from(q, (v) => v / t),
+        masks[i] as Uint8Array,
+      ),
+    );
   }
 
   /**

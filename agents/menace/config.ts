@@ -7,7 +7,11 @@ const integer = (fallback: number) => field<number>(fallback, 'an integer', (v) 
 /** MENACE's options, each with its default (Michie's: 4/3/2/1 beads, +3 win, +1 draw, -1 loss). */
 export const MenaceConfigSchema = z.strictObject({
   /** Beads per legal move in a new box, by the agent's own move number (positive integers; the last for later moves). */
-  initialBeads: field<number[]>(() => [4, 3, 2, 1], 'a non-empty list of positive integers', (v) => Array.isArray(v) && v.length > 0 && v.every((b) => Number.isSafeInteger(b) && b > 0)),
+  initialBeads: field<number[]>(
+    () => [4, 3, 2, 1],
+    'a non-empty list of positive integers',
+    (v) => Array.isArray(v) && v.length > 0 && v.every((b) => Number.isSafeInteger(b) && b > 0),
+  ),
   /** Beads added to each played move after a win (integer). */
   winBeads: integer(3),
   /** Beads added to each played move after a draw (integer). */

@@ -47,11 +47,7 @@ function scriptedEpisode(envId: number, reward: number, ending: 'terminated' | '
 
 /** Beads of the scripted episode's three moves: [empty board cell 4, 'o...x....' cell 2, 'oox.x....' cell 6]. */
 function scriptedBeads(agent: MenaceAgent): number[] {
-  return [
-    agent.beadsByCell(obsOf('.........'))[4] as number,
-    agent.beadsByCell(obsOf('o...x....'))[2] as number,
-    agent.beadsByCell(obsOf('oox.x....'))[6] as number,
-  ];
+  return [agent.beadsByCell(obsOf('.........'))[4] as number, agent.beadsByCell(obsOf('o...x....'))[2] as number, agent.beadsByCell(obsOf('oox.x....'))[6] as number];
 }
 
 describe('MenaceAgent config', () => {
@@ -88,7 +84,7 @@ describe('MenaceAgent actions', () => {
     const rng = new SeededRng('masks');
     for (let n = 0; n < 4000; n++) {
       // Random boards (a few, so boxes are met again under other masks) and random masks with at least one legal cell.
-      const board = Array.from({ length: 9 }, (_, i) => '.xo'[(n % 7) * (i + 1) % 3] as string).join('');
+      const board = Array.from({ length: 9 }, (_, i) => '.xo'[((n % 7) * (i + 1)) % 3] as string).join('');
       const mask = Uint8Array.from({ length: 9 }, () => (rng.next() < 0.4 ? 1 : 0));
       mask[rng.int(0, 8)] = 1;
       const [explored] = agent.explore([obsOf(board)], [mask], [0]) as number[];
@@ -288,25 +284,29 @@ describe('MenaceAgent on TicTacToe', () => {
  */
 describe.runIf(process.env.MENACE_YARDSTICK)('MENACE yardstick', () => {
   const seeds = (process.env.MENACE_SEEDS ?? '1').split(',').map(Number);
-  it.each(seeds)('training games to 90 percent greedy wins against random (seed %i)', async (seed) => {
-    const server = new GameFramework({ seed });
-    const agent = MenaceAgent.create({ ...SPEC, numEnvs: 8, seed }, JSON.parse(process.env.MENACE_CONFIG ?? '{}') as object);
-    const train = vector(server, `yard-train-${seed}`, 8, 4);
-    const evaluation = vector(server, `yard-eval-${seed}`, 8, 8);
-    let trained = 0;
-    let reached: number | null = null;
-    let best = 0;
-    const curve: string[] = [];
-    for (let round = 1; trained < 50_000; round++) {
-      trained += (await play(train, agent, 1000, true, round)).games;
-      const e = await play(evaluation, agent, 500, false, 10_000 + round);
-      const wins = e.wins / e.games;
-      best = Math.max(best, wins);
-      curve.push(`${trained}:${wins.toFixed(3)}/${(e.draws / e.games).toFixed(3)}/${(e.losses / e.games).toFixed(3)}`);
-      if (wins >= 0.9 && reached === null) reached = trained;
-      if (reached !== null && trained >= 20_000) break;
-    }
-    console.log(`MENACE seed ${seed}: 90% reached after ${reached ?? 'never'} games; best ${best.toFixed(3)}; boxes ${agent.boxCount}\n  W/D/L by games: ${curve.join(' ')}`);
-    await Promise.all([train.close(), evaluation.close()]);
-  }, 1_200_000);
+  it.each(seeds)(
+    'training games to 90 percent greedy wins against random (seed %i)',
+    async (seed) => {
+      const server = new GameFramework({ seed });
+      const agent = MenaceAgent.create({ ...SPEC, numEnvs: 8, seed }, JSON.parse(process.env.MENACE_CONFIG ?? '{}') as object);
+      const train = vector(server, `yard-train-${seed}`, 8, 4);
+      const evaluation = vector(server, `yard-eval-${seed}`, 8, 8);
+      let trained = 0;
+      let reached: number | null = null;
+      let best = 0;
+      const curve: string[] = [];
+      for (let round = 1; trained < 50_000; round++) {
+        trained += (await play(train, agent, 1000, true, round)).games;
+        const e = await play(evaluation, agent, 500, false, 10_000 + round);
+        const wins = e.wins / e.games;
+        best = Math.max(best, wins);
+        curve.push(`${trained}:${wins.toFixed(3)}/${(e.draws / e.games).toFixed(3)}/${(e.losses / e.games).toFixed(3)}`);
+        if (wins >= 0.9 && reached === null) reached = trained;
+        if (reached !== null && trained >= 20_000) break;
+      }
+      console.log(`MENACE seed ${seed}: 90% reached after ${reached ?? 'never'} games; best ${best.toFixed(3)}; boxes ${agent.boxCount}\n  W/D/L by games: ${curve.join(' ')}`);
+      await Promise.all([train.close(), evaluation.close()]);
+    },
+    1_200_000,
+  );
 });

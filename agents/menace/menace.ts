@@ -58,10 +58,12 @@ const SYMMETRIES: ReadonlyArray<Int8Array> = [
   (r: number, c: number) => [2 - r, c],
   (r: number, c: number) => [c, r],
   (r: number, c: number) => [2 - c, 2 - r],
-].map((f) => Int8Array.from({ length: 9 }, (_, i) => {
-  const [r, c] = f(Math.floor(i / 3), i % 3) as [number, number];
-  return r * 3 + c;
-}));
+].map((f) =>
+  Int8Array.from({ length: 9 }, (_, i) => {
+    const [r, c] = f(Math.floor(i / 3), i % 3) as [number, number];
+    return r * 3 + c;
+  }),
+);
 const IDENTITY = SYMMETRIES[0] as Int8Array;
 
 /**

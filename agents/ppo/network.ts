@@ -60,10 +60,7 @@ export function buildModel(spec: LearnerSpec, config: PpoConfig, rng: SeededRng)
     return tf.layers.dense({ name, units, activation: activation ?? 'linear', kernelInitializer: 'zeros', biasInitializer: 'zeros' });
   };
   const tower = (prefix: string): tf.SymbolicTensor =>
-    config.hidden.reduce<tf.SymbolicTensor>(
-      (x, units, i) => dense(`${prefix}_${i}`, units, Math.SQRT2, config.activation).apply(x) as tf.SymbolicTensor,
-      input,
-    );
+    config.hidden.reduce<tf.SymbolicTensor>((x, units, i) => dense(`${prefix}_${i}`, units, Math.SQRT2, config.activation).apply(x) as tf.SymbolicTensor, input);
   const actorFeatures = tower(config.sharedTrunk ? 'trunk' : 'actor');
   const criticFeatures = config.sharedTrunk ? actorFeatures : tower('critic');
   const logits = dense('policy', spec.actionCount, 0.01).apply(actorFeatures) as tf.SymbolicTensor;

@@ -156,15 +156,21 @@ describe('masked policy', () => {
     // A single legal action is always taken; an all-zero mask allows every action.
     const only = Array.from({ length: 50 }, (_, k) => oneHot(A, k % A)).map((f) => Uint8Array.from(f));
     const obs = only.map(() => new Float32Array(12));
-    expect(agent.explore(obs, only, obs.map((_, k) => k))).toEqual(only.map((m) => m.indexOf(1)));
+    expect(
+      agent.explore(
+        obs,
+        only,
+        obs.map((_, k) => k),
+      ),
+    ).toEqual(only.map((m) => m.indexOf(1)));
     const none = agent.explore([new Float32Array(12)], [new Uint8Array(A)], [0]);
     expect(none[0]).toBeGreaterThanOrEqual(0);
     expect(none[0]).toBeLessThan(A);
   });
 });
 
-describe('actDetails (collect\'s probs, logp, value)', () => {
-  it('gives the policy\'s probabilities, the log-probability of the taken action and the critic\'s value in reward units', async () => {
+describe("actDetails (collect's probs, logp, value)", () => {
+  it("gives the policy's probabilities, the log-probability of the taken action and the critic's value in reward units", async () => {
     const agent = await makeAgent({ observationSize: 4, actionCount: 3, numEnvs: 1, seed: 2 }, { hidden: [8], rewardScale: 0.5 });
     const obs = [Float32Array.from([0.1, -0.2, 0.3, 1]), Float32Array.from([1, 0, 0, 0])];
     const masks = [Uint8Array.from([1, 0, 1]), allLegal(3)];
@@ -211,11 +217,7 @@ describe('GAE', () => {
 
   it('bootstraps a truncation from V(next) and does not carry over', () => {
     // Truncated after step 1 with V(next) = 2: delta1 = 0 + 0.9*2 - 1 = 0.8, A1 = 0.8; A0 = 1.4 + 0.72*0.8 = 1.976.
-    const { advantages } = computeGae(
-      { rewards, values, nextValues: [NaN, 2, NaN, 0.8], terminated: none, truncated: [false, true, false, false] },
-      gamma,
-      lambda,
-    );
+    const { advantages } = computeGae({ rewards, values, nextValues: [NaN, 2, NaN, 0.8], terminated: none, truncated: [false, true, false, false] }, gamma, lambda);
     [1.976, 0.8, 0.3344, -0.48].forEach((x, t) => expect(advantages[t]).toBeCloseTo(x, 10));
   });
 
@@ -247,11 +249,7 @@ describe('GAE', () => {
       gamma,
       lambda,
     );
-    const env1 = computeGae(
-      { rewards: [1, -1], values: [V(10), V(12)], nextValues: [V(11), V(13)], terminated: [false, false], truncated: [true, false] },
-      gamma,
-      lambda,
-    );
+    const env1 = computeGae({ rewards: [1, -1], values: [V(10), V(12)], nextValues: [V(11), V(13)], terminated: [false, false], truncated: [true, false] }, gamma, lambda);
     env0.advantages.forEach((a, t) => expect(got[0]?.advantages[t]).toBeCloseTo(a, 5));
     env1.advantages.forEach((a, t) => expect(got[1]?.advantages[t]).toBeCloseTo(a, 5));
     env1.returns.forEach((r, t) => expect(got[1]?.returns[t]).toBeCloseTo(r, 5));
@@ -267,7 +265,11 @@ describe('GAE', () => {
 describe('matMul with a transpose-free gradient', () => {
   it('has the gradients of tf.matMul', () => {
     const rng = new SeededRng('matmul');
-    const random = (rows: number, cols: number): tf.Tensor2D => tf.tensor2d(Float32Array.from({ length: rows * cols }, () => rng.next() - 0.5), [rows, cols]);
+    const random = (rows: number, cols: number): tf.Tensor2D =>
+      tf.tensor2d(
+        Float32Array.from({ length: rows * cols }, () => rng.next() - 0.5),
+        [rows, cols],
+      );
     const x = random(32, 27);
     const w = random(27, 16);
     const gradients = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D): number[] =>
@@ -329,7 +331,15 @@ describe('learning', () => {
     while (updates < 15) {
       const observations = ids.map(() => oneHot(K, rng.int(0, K - 1)));
       const actions = agent.explore(observations, masks, ids);
-      agent.record(oneStep(ids, observations, masks, actions, actions.map((a, k) => (observations[k]?.[a] ? 1 : 0))));
+      agent.record(
+        oneStep(
+          ids,
+          observations,
+          masks,
+          actions,
+          actions.map((a, k) => (observations[k]?.[a] ? 1 : 0)),
+        ),
+      );
       if (await agent.learn(0)) updates++;
     }
     const tests = Array.from({ length: 400 }, () => rng.int(0, K - 1));
@@ -354,7 +364,13 @@ async function drive(agent: PpoAgent, rng: SeededRng, steps: number, numEnvs: nu
     const actions = agent.explore(observations, masks, ids);
     out.actions.push(actions);
     agent.record({
-      ...oneStep(ids, observations, masks, actions, actions.map((a, k) => (observations[k]?.[a] ? 1 : 0))),
+      ...oneStep(
+        ids,
+        observations,
+        masks,
+        actions,
+        actions.map((a, k) => (observations[k]?.[a] ? 1 : 0)),
+      ),
       nextObservations: ids.map(() => oneHot(6, rng.int(0, 5))),
       terminated: ids.map(() => rng.next() < 0.3),
       truncated: ids.map(() => rng.next() < 0.1),

@@ -179,7 +179,11 @@ export class PpoAgent implements Learner, WithActDetails {
     this.model = buildModel(spec, config, this.rng);
     this.net = networkOf(this.model, config);
     this.params = paramsOf(this.model);
-    this.adam = new Adam(this.params.map((p) => p.values.length), config.learningRate, config.adamEpsilon);
+    this.adam = new Adam(
+      this.params.map((p) => p.values.length),
+      config.learningRate,
+      config.adamEpsilon,
+    );
     this.buffers = Array.from({ length: spec.numEnvs }, () => []);
   }
 
@@ -384,9 +388,7 @@ export class PpoAgent implements Learner, WithActDetails {
    * current critic for the bootstrap values V(nextObservation).
    */
   advantages(): Array<{ advantages: number[]; returns: number[] }> {
-    const breaks = this.buffers.map((steps) =>
-      steps.map((s, t) => s.truncated || (!s.terminated && t + 1 < steps.length && !sameArray(s.nextObs, (steps[t + 1] as Step).obs))),
-    );
+    const breaks = this.buffers.map((steps) => steps.map((s, t) => s.truncated || (!s.terminated && t + 1 < steps.length && !sameArray(s.nextObs, (steps[t + 1] as Step).obs))));
     // V(nextObservation) wherever a segment stops without a terminal: truncations, unrecorded steps, the last step.
     const wanted: Array<[number, number]> = [];
     this.buffers.forEach((steps, e) =>
@@ -438,7 +440,12 @@ export class PpoAgent implements Learner, WithActDetails {
       advantages: Float64Array.from(gae.flatMap((g) => g.advantages)),
       returns: Float32Array.from(gae.flatMap((g) => g.returns)),
     };
-    flat.masks.set(maskRows(steps.map((s) => s.mask), A));
+    flat.masks.set(
+      maskRows(
+        steps.map((s) => s.mask),
+        A,
+      ),
+    );
     steps.forEach((s, i) => {
       flat.obs.set(s.obs, i * O);
       flat.actions[i * A + s.action] = 1;
@@ -579,8 +586,18 @@ export class PpoAgent implements Learner, WithActDetails {
       adam: { step: this.adam.step, weights: this.params.map((p) => ({ name: p.name, shape: p.shape })) },
       pending: [...this.pending].map(([envId, p]) => ({ envId, logProbs: toBase64(p.logProbs), value: p.value })),
       buffers: this.buffers.map((steps) => ({
-        obs: toBase64(concatFloats(steps.map((s) => s.obs), O)),
-        nextObs: toBase64(concatFloats(steps.map((s) => s.nextObs), O)),
+        obs: toBase64(
+          concatFloats(
+            steps.map((s) => s.obs),
+            O,
+          ),
+        ),
+        nextObs: toBase64(
+          concatFloats(
+            steps.map((s) => s.nextObs),
+            O,
+          ),
+        ),
         masks: toBase64(Uint8Array.from(steps.flatMap((s) => Array.from(s.mask)))),
         actions: steps.map((s) => s.action),
         rewards: steps.map((s) => s.reward),
@@ -618,7 +635,11 @@ export class PpoAgent implements Learner, WithActDetails {
     try {
       net = networkOf(model, config);
       params = paramsOf(model);
-      adam = new Adam(params.map((p) => p.values.length), config.learningRate, config.adamEpsilon);
+      adam = new Adam(
+        params.map((p) => p.values.length),
+        config.learningRate,
+        config.adamEpsilon,
+      );
       if (header.learnerState) {
         const learner = await checkpoint.loadLearner(path.join(dir, LEARNER_DIR));
         saved = learner.state;

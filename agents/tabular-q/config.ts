@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { field, fields, parseConfig } from '../config.ts';
 
-const number = (fallback: number, expected: string, ok: (x: number) => boolean) =>
-  field<number>(fallback, expected, (v) => typeof v === 'number' && Number.isFinite(v) && ok(v));
+const number = (fallback: number, expected: string, ok: (x: number) => boolean) => field<number>(fallback, expected, (v) => typeof v === 'number' && Number.isFinite(v) && ok(v));
 
 /** Tabular Q-learning's options, each with its default. */
 export const TabularQConfigSchema = z.strictObject({

@@ -18,7 +18,10 @@ describe('fs model IO', () => {
     const model = tf.sequential({
       layers: [tf.layers.dense({ units: 16, activation: 'relu', inputShape: [5] }), tf.layers.dense({ units: 3 })],
     });
-    const x = tf.tensor2d([[0.1, -0.2, 0.3, 0.4, -0.5], [1, 2, 3, 4, 5]]);
+    const x = tf.tensor2d([
+      [0.1, -0.2, 0.3, 0.4, -0.5],
+      [1, 2, 3, 4, 5],
+    ]);
     const before = (model.predict(x) as tf.Tensor).arraySync();
     await saveModel(model, dir);
     const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));

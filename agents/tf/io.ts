@@ -37,10 +37,7 @@ export function fsHandler(dir: string): tf.io.IOHandler {
       const modelJson = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
       const buffer = await readFile(path.join(dir, 'weights.bin'));
       const weightData = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
-      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => [
-        manifest.flatMap((group) => group.weights),
-        weightData,
-      ]);
+      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => [manifest.flatMap((group) => group.weights), weightData]);
     },
   };
 }

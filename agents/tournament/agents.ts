@@ -104,7 +104,9 @@ async function resolveOne(spec: string, context: AgentContext, seed: string): Pr
 
 function botEntry(bot: BotName, spec: string, context: AgentContext, seed: string): TournamentAgent {
   if (!isBotName(bot, context.game)) {
-    throw new InvalidOptionError(`The ${bot} bot plays ${gameWithBot(bot) ?? 'no registered game'}, not ${context.game}; use ${botNames(context.game).join(' or ')} or a checkpoint`);
+    throw new InvalidOptionError(
+      `The ${bot} bot plays ${gameWithBot(bot) ?? 'no registered game'}, not ${context.game}; use ${botNames(context.game).join(' or ')} or a checkpoint`,
+    );
   }
   // One policy object for both seats and every match: a bot's memo (minimax's) is filled once, not per session.
   const policy = botPolicy(context.game, bot, `tournament-${seed}`) as Policy<Float32Array>;

@@ -3,7 +3,12 @@ import { renderTournamentSvg, shortLabels } from './chart.ts';
 import type { TournamentResult } from './tournament.ts';
 
 function texts(svg: string): string[] {
-  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => (m[1] as string).replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&#39;/g, "'"));
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+    (m[1] as string)
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&')
+      .replace(/&#39;/g, "'"),
+  );
 }
 
 const RUN_A = 'TicTacToe__tabular-q__1__2026-12-02T14-09-47-150Z';
@@ -46,6 +51,7 @@ describe('renderTournamentSvg', () => {
     for (const l of labels) expect(t).toContain(short.get(l));
     // Vega cuts labels that do not fit with its own ellipsis at the end: none is cut.
     expect(t.filter((x) => x.endsWith('…'))).toEqual([]);
-    for (const title of ['A wins', 'draw', 'B wins', 'result of A', 'share of games (%)', 'Win / draw / loss per pair "A vs B"', '35', '15', '50']) expect(t, title).toContain(title);
+    for (const title of ['A wins', 'draw', 'B wins', 'result of A', 'share of games (%)', 'Win / draw / loss per pair "A vs B"', '35', '15', '50'])
+      expect(t, title).toContain(title);
   });
 });

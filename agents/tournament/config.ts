@@ -13,7 +13,9 @@ export const TournamentConfigSchema = z
     game: text().default(DEFAULT_GAME).describe('Game: a registered name or id (two-player games: round robin; single-player: mean scores)'),
     agents: textList()
       .default([])
-      .describe("Comma- or space-separated bots of the game and checkpoint folders (a run folder: its best policy; its best/, checkpoint/ or checkpoint-<steps>/, or their agent/); default: the game's bots"),
+      .describe(
+        "Comma- or space-separated bots of the game and checkpoint folders (a run folder: its best policy; its best/, checkpoint/ or checkpoint-<steps>/, or their agent/); default: the game's bots",
+      ),
     games: positiveInt().default(1000).describe('Games per pair (per agent in single-player games); seats and first moves balanced'),
     server: text().default('embedded').describe('embedded (a fresh seeded server in process), embedded-tcp, or host:port of a running server (the reference too)'),
     seed: integer().default(1).describe('Base seed of the servers, bots and Elo bootstrap (named streams per match)'),

@@ -42,7 +42,9 @@ describe('fitElo', () => {
     const elo = byAgent(fit);
     expect(fit.anchor).toBe('weak = 0');
     expect(elo.weak).toBe(0);
-    const order = Object.entries(elo).sort((x, y) => x[1] - y[1]).map(([a]) => a);
+    const order = Object.entries(elo)
+      .sort((x, y) => x[1] - y[1])
+      .map(([a]) => a);
     expect(order).toEqual(['weak', 'mid', 'strong', 'best']);
     for (const [agent, value] of Object.entries(truth)) expect(Math.abs((elo[agent] as number) - value)).toBeLessThan(40);
     for (const r of fit.ratings) {
@@ -84,7 +86,12 @@ describe('fitElo', () => {
     // 40 of 60 points: y is 400 log10(2) below x.
     expect(byAgent(withDraws).y).toBeCloseTo(-400 * Math.log10(2), 6);
     // tallyGames counts 0.5 as a draw.
-    expect(tallyGames([{ a: 'x', b: 'y', score: 0.5 }, { a: 'y', b: 'x', score: 1 }])).toEqual([{ a: 'x', b: 'y', wins: 0, draws: 1, losses: 1 }]);
+    expect(
+      tallyGames([
+        { a: 'x', b: 'y', score: 0.5 },
+        { a: 'y', b: 'x', score: 1 },
+      ]),
+    ).toEqual([{ a: 'x', b: 'y', wins: 0, draws: 1, losses: 1 }]);
   });
 
   it('anchors random at 0 when it takes part, else the mean at 1500', () => {
@@ -114,7 +121,12 @@ describe('fitElo', () => {
   });
 
   it('rejects what it cannot rate, with a clear message', () => {
-    expect(() => fitElo([{ a: 'a', b: 'b', wins: 1, draws: 0, losses: 1 }, { a: 'c', b: 'd', wins: 1, draws: 0, losses: 1 }])).toThrow(/not linked by games.*c, d/);
+    expect(() =>
+      fitElo([
+        { a: 'a', b: 'b', wins: 1, draws: 0, losses: 1 },
+        { a: 'c', b: 'd', wins: 1, draws: 0, losses: 1 },
+      ]),
+    ).toThrow(/not linked by games.*c, d/);
     expect(() => fitElo([{ a: 'a', b: 'b', wins: 1, draws: 0, losses: 1 }], { anchor: 'zz' })).toThrow(/anchor to be auto, mean or one of the agents \(a, b\)/);
     expect(() => fitElo([{ a: 'a', b: 'b', wins: -1, draws: 0, losses: 1 }])).toThrow(/non-negative integer counts/);
     expect(() => tallyGames([{ a: 'a', b: 'b', score: 0.3 }])).toThrow(/0, 0.5 or 1/);

@@ -250,9 +250,7 @@ function assertFinite(names: string[], points: number[][]): void {
   const forward = reach(true);
   const backward = reach(false);
   if (forward.size !== names.length || backward.size !== names.length) {
-    throw new InvalidOptionError(
-      'With priorDraws = 0 some Elo gaps are infinite (an agent or group never scored against, or never conceded to, the rest); use priorDraws > 0',
-    );
+    throw new InvalidOptionError('With priorDraws = 0 some Elo gaps are infinite (an agent or group never scored against, or never conceded to, the rest); use priorDraws > 0');
   }
 }
 
@@ -350,7 +348,12 @@ function solve(a: number[][], b: number[]): number[] {
 
 function invert(a: number[][]): number[][] {
   const n = a.length;
-  const columns = Array.from({ length: n }, (_, k) => solve(a, Array.from({ length: n }, (_, i) => (i === k ? 1 : 0))));
+  const columns = Array.from({ length: n }, (_, k) =>
+    solve(
+      a,
+      Array.from({ length: n }, (_, i) => (i === k ? 1 : 0)),
+    ),
+  );
   return Array.from({ length: n }, (_, i) => columns.map((col) => col[i] as number));
 }
 

@@ -10,7 +10,12 @@ export function tournamentMarkdown(result: TournamentResult): string {
   if (result.mode === 'single-player') {
     const opt = result.optimum;
     const head = opt === undefined ? '' : ' % of optimum |';
-    lines.push(`### ${result.game}: mean score per game (95% interval)`, '', `| rank | agent | games | mean score | 95% interval |${head}`, `| --- | --- | --- | --- | --- |${opt === undefined ? '' : ' --- |'}`);
+    lines.push(
+      `### ${result.game}: mean score per game (95% interval)`,
+      '',
+      `| rank | agent | games | mean score | 95% interval |${head}`,
+      `| --- | --- | --- | --- | --- |${opt === undefined ? '' : ' --- |'}`,
+    );
     const sorted = [...(result.scores ?? [])].sort((x, y) => y.mean - x.mean);
     // Four decimals where the interval is narrow enough to say so (the optimal bot's simulation check).
     const digits = (s: ScoreResult): number => (s.high - s.low < 2 ? 2 : 1);
@@ -20,7 +25,15 @@ export function tournamentMarkdown(result: TournamentResult): string {
       lines.push(`| ${i + 1} | ${s.agent} | ${s.games} | ${s.mean.toFixed(d)} | [${s.low.toFixed(d)}, ${s.high.toFixed(d)}] |${pct}`);
     });
     if (opt !== undefined) {
-      lines.push('', `Optimum (exact, solitaire, the server's rules; \`game-gym solve Yahtzee\`): ${opt.toFixed(4)}; agents whose interval contains it: ${sorted.filter((s) => s.low <= opt && opt <= s.high).map((s) => s.agent).join(', ') || 'none'}`);
+      lines.push(
+        '',
+        `Optimum (exact, solitaire, the server's rules; \`game-gym solve Yahtzee\`): ${opt.toFixed(4)}; agents whose interval contains it: ${
+          sorted
+            .filter((s) => s.low <= opt && opt <= s.high)
+            .map((s) => s.agent)
+            .join(', ') || 'none'
+        }`,
+      );
     }
     return lines.join('\n');
   }
@@ -37,10 +50,18 @@ export function tournamentMarkdown(result: TournamentResult): string {
   }
   if (result.ratings) {
     const r = result.ratings;
-    lines.push('', `### Elo (${r.anchor}; ${r.interval}; ${r.priorDraws} virtual draw(s) per pair)`, '', '| rank | agent | Elo | 95% interval | se | games | score |', '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '',
+      `### Elo (${r.anchor}; ${r.interval}; ${r.priorDraws} virtual draw(s) per pair)`,
+      '',
+      '| rank | agent | Elo | 95% interval | se | games | score |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
     [...r.ratings]
       .sort((x, y) => y.elo - x.elo)
-      .forEach((x, i) => lines.push(`| ${i + 1} | ${x.agent} | ${x.elo.toFixed(0)} | [${x.low.toFixed(0)}, ${x.high.toFixed(0)}] | ${x.se.toFixed(0)} | ${x.games} | ${pct(x.score)} |`));
+      .forEach((x, i) =>
+        lines.push(`| ${i + 1} | ${x.agent} | ${x.elo.toFixed(0)} | [${x.low.toFixed(0)}, ${x.high.toFixed(0)}] | ${x.se.toFixed(0)} | ${x.games} | ${pct(x.score)} |`),
+      );
   }
   return lines.join('\n');
 }

@@ -50,7 +50,11 @@ describe('runTournament on TicTacToe', () => {
       expect(p.winInterval).toEqual(wilson(p.wins, p.games));
       expect(p.drawInterval).toEqual(wilson(p.draws, p.games));
       expect(p.lossInterval).toEqual(wilson(p.losses, p.games));
-      for (const [rate, [lo, hi]] of [[p.winRate, p.winInterval], [p.drawRate, p.drawInterval], [p.lossRate, p.lossInterval]] as const) {
+      for (const [rate, [lo, hi]] of [
+        [p.winRate, p.winInterval],
+        [p.drawRate, p.drawInterval],
+        [p.lossRate, p.lossInterval],
+      ] as const) {
         expect(rate).toBeGreaterThanOrEqual(lo);
         expect(rate).toBeLessThanOrEqual(hi);
       }
@@ -113,7 +117,11 @@ describe('runTournament on TicTacToe', () => {
     const botDir = path.join(dir, 'saved-minimax');
     await botAgent('minimax').save(botDir);
     const r = await runTournament({ agents: [run, botDir, 'random'], games: 40, bootstrap: 0 }, quiet);
-    expect(r.agents.map((a) => [a.label, a.kind])).toEqual([['TicTacToe__tabular-q__1__x', 'tabular-q'], ['saved-minimax', 'bot'], ['random', 'bot']]);
+    expect(r.agents.map((a) => [a.label, a.kind])).toEqual([
+      ['TicTacToe__tabular-q__1__x', 'tabular-q'],
+      ['saved-minimax', 'bot'],
+      ['random', 'bot'],
+    ]);
     expect(r.agents[0]?.dir).toBe(path.join(run, 'checkpoint', 'agent'));
     expect(pairOf(r, 'saved-minimax', 'random').losses).toBe(0);
     expect(pairOf(r, 'TicTacToe__tabular-q__1__x', 'saved-minimax').wins).toBe(0);
@@ -188,7 +196,9 @@ describe('agents and options', () => {
     await writeFile(path.join(yahtzeeRun, 'config.json'), JSON.stringify({ game: 'Yahtzee', agent: 'dqn' }));
     await expect(runTournament({ agents: [yahtzeeRun, 'random'], games: 2 }, quiet)).rejects.toThrow(/trained on Yahtzee, not TicTacToe/);
     await expect(runTournament({ agents: ['random'], games: 2 }, quiet)).rejects.toThrow(/at least 2 agents/);
-    await expect(runTournament({ agents: ['minimax', 'random'], games: 2, anchor: 'nobody' }, quiet)).rejects.toThrow(/anchor to be auto, mean or one of the agents \(minimax, random\)/);
+    await expect(runTournament({ agents: ['minimax', 'random'], games: 2, anchor: 'nobody' }, quiet)).rejects.toThrow(
+      /anchor to be auto, mean or one of the agents \(minimax, random\)/,
+    );
   });
 
   it('resolves and checks the config', () => {
@@ -206,7 +216,13 @@ describe('agents and options', () => {
     expect(chunks(5000, 16)).toEqual(new Array(10).fill(500));
     expect(chunks(150, 16)).toEqual([76, 74]);
     expect(chunks(7, 16)).toEqual([7]);
-    for (const [g, p] of [[1000, 16], [333, 4], [1, 1], [10_000, 64]] as const) expect(chunks(g, p).reduce((a, b) => a + b, 0)).toBe(g);
+    for (const [g, p] of [
+      [1000, 16],
+      [333, 4],
+      [1, 1],
+      [10_000, 64],
+    ] as const)
+      expect(chunks(g, p).reduce((a, b) => a + b, 0)).toBe(g);
     // Two chunks of known games: [1, 3] and [5, 7, 9].
     const part = (xs: number[]): { games: number; mean: number; high: number } => {
       const m = xs.reduce((a, b) => a + b, 0) / xs.length;

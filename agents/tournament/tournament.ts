@@ -21,7 +21,10 @@ export { TOURNAMENT_DEFAULTS, TournamentConfigSchema, type TournamentConfig } fr
 export function resolveTournamentConfig(partial: Partial<TournamentConfig>, label: (key: string) => string = (key) => key): TournamentConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   const c = parseOptions(TournamentConfigSchema, defined, label);
-  c.agents = c.agents.flatMap((a) => String(a).split(',')).map((a) => a.trim()).filter(Boolean);
+  c.agents = c.agents
+    .flatMap((a) => String(a).split(','))
+    .map((a) => a.trim())
+    .filter(Boolean);
   c.game = findGame(c.game)?.name ?? c.game;
   const bots = Object.keys(findGame(c.game)?.bots ?? { random: null });
   if (c.agents.length === 0) c.agents = [...bots.filter((b) => b !== 'random'), 'random'];
@@ -120,9 +123,13 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
   let gamesPlayed = 0;
   let runner: UnitRunner | undefined;
   try {
-    if (players === 2 && agents.length < 2) throw new InvalidOptionError(`A round robin needs at least 2 agents, got ${agents.length}: ${config.agents.join(', ')}; each is ${AGENT_HELP}`);
+    if (players === 2 && agents.length < 2)
+      throw new InvalidOptionError(`A round robin needs at least 2 agents, got ${agents.length}: ${config.agents.join(', ')}; each is ${AGENT_HELP}`);
     runner = hooks.runner ? await hooks.runner(config, log) : localUnitRunner(opened, config);
-    const bar = hooks.progress === false ? undefined : new ProgressBar(`${config.game} ${players === 1 ? 'scores' : 'round robin'}`, units.length ? units.reduce((a, u) => a + u.games, 0) : 0);
+    const bar =
+      hooks.progress === false
+        ? undefined
+        : new ProgressBar(`${config.game} ${players === 1 ? 'scores' : 'round robin'}`, units.length ? units.reduce((a, u) => a + u.games, 0) : 0);
     const results: UnitResult[] = [];
     const seconds: number[] = [];
     await runner.play(units, (unit, r) => {
@@ -141,7 +148,14 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
     } else {
       const matchups = agents.flatMap((a, i) => agents.slice(i + 1).map((b) => [a, b] as const));
       for (const [p, [a, b]] of matchups.entries()) {
-        pairs.push(pairResult(a.label, b.label, units.filter((u) => u.p === p).map((u) => [u, results[u.index] as UnitResult] as const), seconds[p] ?? 0));
+        pairs.push(
+          pairResult(
+            a.label,
+            b.label,
+            units.filter((u) => u.p === p).map((u) => [u, results[u.index] as UnitResult] as const),
+            seconds[p] ?? 0,
+          ),
+        );
       }
     }
   } finally {
@@ -171,8 +185,7 @@ export async function runTournament(partial: Partial<TournamentConfig>, hooks: T
       result.optimum = optimum;
       for (const s of scores) s.percentOfOptimum = round((100 * s.mean) / optimum);
     }
-  }
-  else if (pairs.length > 0) {
+  } else if (pairs.length > 0) {
     const played = new Set(pairs.flatMap((p) => [p.a, p.b]));
     result.ratings = fitElo(
       pairs.map((p) => ({ a: p.a, b: p.b, wins: p.wins, draws: p.draws, losses: p.losses })),
@@ -270,7 +283,8 @@ export function tournamentUnits(config: TournamentConfig, agentCount: number, pl
       // Each agent hosts half the games, so neither side's seat is favoured; evaluatePolicy balances first moves within each half.
       const halves = [Math.ceil(config.games / 2), Math.floor(config.games / 2)];
       for (const [h, half] of halves.entries()) {
-        for (const [c, games] of chunks(half, config.parallel).entries()) push({ p, h, c, games, host: h === 0 ? i : j, guest: h === 0 ? j : i, seed: matchSeed(config.seed, p, h, c) });
+        for (const [c, games] of chunks(half, config.parallel).entries())
+          push({ p, h, c, games, host: h === 0 ? i : j, guest: h === 0 ? j : i, seed: matchSeed(config.seed, p, h, c) });
       }
     }
   }
@@ -287,7 +301,7 @@ export async function playUnit(unit: MatchUnit, opened: OpenTournament, config: 
   const r = await evaluatePolicy({
     game: config.game,
     policy: fresh(host, 'host') ?? host.policy,
-    opponent: guest ? fresh(guest, 'guest') ?? guest.opponent() : 'random',
+    opponent: guest ? (fresh(guest, 'guest') ?? guest.opponent()) : 'random',
     games: unit.games,
     server,
     seed: unit.seed,

@@ -27,7 +27,8 @@ export async function plotRuns(options: PlotRunsOptions): Promise<{ points: numb
   const runs: Array<{ run: string; label: string }> = [];
   for (const run of options.runs) {
     for (const file of ['config.json', 'metrics.jsonl']) {
-      if (!existsSync(path.join(run, file))) throw new InvalidOptionError(`Expected --runs to be training run folders (with config.json and metrics.jsonl), got ${run}: it has no ${file}`);
+      if (!existsSync(path.join(run, file)))
+        throw new InvalidOptionError(`Expected --runs to be training run folders (with config.json and metrics.jsonl), got ${run}: it has no ${file}`);
     }
     const config = JSON.parse(await readFile(path.join(run, 'config.json'), 'utf8')) as { agent: string; opponent: string; seed: number };
     runs.push({ run, label: `${config.agent} seed ${config.seed}${config.opponent === 'random' ? '' : ` (trained vs ${config.opponent})`}` });

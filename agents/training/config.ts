@@ -20,7 +20,9 @@ export const TrainConfigSchema = z
     agent: oneOf(AGENT_NAMES).default('dqn').describe('Learner'),
     opponent: text()
       .default('random')
-      .describe('Other seats: a bot of the game (random, or one game-gym games lists; name:option for options), a mix of bots drawn per game, the learner itself (self) or past snapshots (pool)'),
+      .describe(
+        'Other seats: a bot of the game (random, or one game-gym games lists; name:option for options), a mix of bots drawn per game, the learner itself (self) or past snapshots (pool)',
+      ),
     opponentMix: jsonObject(z.number({ error: 'a JSON object of bot shares' }))
       .default({})
       .describe('--opponent mix: JSON of bot shares, e.g. \'{"random":0.7,"minimax":0.3}\' (default: 70% random, 30% the game\'s last evaluation opponent)'),
@@ -41,18 +43,13 @@ export const TrainConfigSchema = z
     keepBest: flag()
       .default(true)
       .describe('Save the agent of the best evaluation (mean over the evaluation opponents of win minus loss rate, or of the mean score) into best/ (--no-keep-best to skip)'),
-    tensorboard: flag()
-      .default(true)
-      .describe('Write TensorBoard event files into <run>/tb/ (tensorboard --logdir <out>; --no-tensorboard to skip)'),
+    tensorboard: flag().default(true).describe('Write TensorBoard event files into <run>/tb/ (tensorboard --logdir <out>; --no-tensorboard to skip)'),
     backend: oneOf(BACKEND_CHOICES).default('auto').describe('tfjs backend (auto: tfjs-node if installed, else wasm, else cpu)'),
     players: positiveInt().nullable().default(null).describe("Seats per session (default: the game's usual)"),
-    agentConfig: jsonObject(z.unknown()).default({}).describe('JSON object of the learner\'s config overrides, e.g. \'{"learningRate":0.0005}\''),
+    agentConfig: jsonObject(z.unknown()).default({}).describe("JSON object of the learner's config overrides, e.g. '{\"learningRate\":0.0005}'"),
     record: text().nullable().default(null).describe('Record the protocol traffic of the training sessions to this JSON Lines file (serve it with game-gym replay)'),
     runName: text(NAME, A_NAME).nullable().default(null).describe('Name of the run folder under --out (default game__agent__seed__time)'),
-    sessionPrefix: text(NAME, A_NAME)
-      .nullable()
-      .default(null)
-      .describe('Name the sessions PREFIX-i and the learner seats learner-i (printed), so game-gym watch can follow them'),
+    sessionPrefix: text(NAME, A_NAME).nullable().default(null).describe('Name the sessions PREFIX-i and the learner seats learner-i (printed), so game-gym watch can follow them'),
   })
   .strict();
 

@@ -98,7 +98,7 @@ export async function evaluatePolicy(options: EvaluateOptions): Promise<Evaluati
             outcomes.push({
               outcome: typeof o === 'string' ? o : 'score',
               first,
-              score: typeof o === 'object' ? o.score : info.episode?.return ?? 0,
+              score: typeof o === 'object' ? o.score : (info.episode?.return ?? 0),
             });
             break;
           }

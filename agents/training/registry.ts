@@ -8,10 +8,13 @@ export type AgentName = (typeof AGENT_NAMES)[number];
 export const TFJS_AGENTS: readonly string[] = ['dqn', 'ppo'];
 
 // Imported on demand: the tabular learners need no tfjs, and tfjs must not start before its backend is chosen.
-const LOADERS: Record<AgentName, () => Promise<{
-  create: (spec: LearnerSpec, config: Record<string, unknown>) => Promise<Learner> | Learner;
-  fromCheckpoint: (dir: string) => Promise<Learner>;
-}>> = {
+const LOADERS: Record<
+  AgentName,
+  () => Promise<{
+    create: (spec: LearnerSpec, config: Record<string, unknown>) => Promise<Learner> | Learner;
+    fromCheckpoint: (dir: string) => Promise<Learner>;
+  }>
+> = {
   dqn: async () => {
     const { DqnAgent } = await import('../dqn/dqn.ts');
     return { create: (s, c) => DqnAgent.create(s, c), fromCheckpoint: (d) => DqnAgent.fromCheckpoint(d) };

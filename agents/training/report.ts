@@ -4,7 +4,10 @@ import type { EvaluationResult } from './evaluate.ts';
 export function evaluationTable(results: EvaluationResult[]): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
   const ci = (i: [number, number]): string => `[${pct(i[0])}, ${pct(i[1])}]`;
-  const lines = ['| opponent | games | win | draw | loss | win 95% CI | loss 95% CI | win moving first | win moving second |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| opponent | games | win | draw | loss | win 95% CI | loss 95% CI | win moving first | win moving second |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const r of results) {
     if (r.score) {
       lines.push(`| ${r.opponent} | ${r.games} | mean score ${r.score.mean.toFixed(1)} [${r.score.low.toFixed(1)}, ${r.score.high.toFixed(1)}] | | | | | | |`);

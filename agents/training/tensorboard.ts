@@ -122,7 +122,7 @@ export interface TensorBoardEvent {
 export async function readEvents(file: string): Promise<TensorBoardEvent[]> {
   const bytes = await readFile(file);
   const events: TensorBoardEvent[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     if (at + 12 > bytes.length) throw new Error(`${file}: record cut at byte ${at}`);
     const length = Number(bytes.readBigUInt64LE(at));
     if (bytes.readUInt32LE(at + 8) !== maskedCrc(bytes.subarray(at, at + 8))) throw new Error(`${file}: bad length CRC at byte ${at}`);

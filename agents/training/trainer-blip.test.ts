@@ -68,7 +68,9 @@ describe('train over TCP when the server goes away', () => {
     );
     const error = (await run.catch((e: unknown) => e)) as { code?: string; message: string };
     expect(error.code).toBe('E_SERVER_LOST');
-    expect(error.message).toMatch(/^Lost the game server 127\.0\.0\.1:\d+ \(E_CONN_REFUSED: .*\) and it did not come back within 0\.3 s; checkpoint saved at \d+ env steps; continue with: game-gym train --resume /);
+    expect(error.message).toMatch(
+      /^Lost the game server 127\.0\.0\.1:\d+ \(E_CONN_REFUSED: .*\) and it did not come back within 0\.3 s; checkpoint saved at \d+ env steps; continue with: game-gym train --resume /,
+    );
     const runDir = /--resume (.*)$/.exec(error.message)![1]!;
     expect(existsSync(path.join(runDir, 'checkpoint', 'trainer.json'))).toBe(true);
   }, 60_000);

@@ -9,7 +9,10 @@ import { resolveTrainConfig, train } from './trainer.ts';
 const quiet = { log: () => {}, progress: false };
 
 function metrics(text: string): Array<Record<string, unknown>> {
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('train', () => {
@@ -39,12 +42,31 @@ describe('train', () => {
 
   it('writes config, metrics, curve and checkpoint, and learns with a tiny budget', async () => {
     const result = await train(
-      { agent: 'tabular-q', steps: 3000, envs: 8, evalEvery: 1000, evalGames: 300, checkpointEvery: 1000, keepCheckpoints: 2, logEvery: 500, out, agentConfig: { epsilonDecayFraction: 2 / 3 } },
+      {
+        agent: 'tabular-q',
+        steps: 3000,
+        envs: 8,
+        evalEvery: 1000,
+        evalGames: 300,
+        checkpointEvery: 1000,
+        keepCheckpoints: 2,
+        logEvery: 500,
+        out,
+        agentConfig: { epsilonDecayFraction: 2 / 3 },
+      },
       quiet,
     );
     expect(result.envSteps).toBeGreaterThanOrEqual(3000);
     expect(result.envSteps).toBeLessThan(3000 + 8);
-    for (const f of ['config.json', 'metrics.jsonl', 'progress.csv', 'curve.svg', 'checkpoint/trainer.json', 'checkpoint/agent/agent.json', 'checkpoint/agent/learner/state.json']) {
+    for (const f of [
+      'config.json',
+      'metrics.jsonl',
+      'progress.csv',
+      'curve.svg',
+      'checkpoint/trainer.json',
+      'checkpoint/agent/agent.json',
+      'checkpoint/agent/learner/state.json',
+    ]) {
       expect(existsSync(path.join(result.runDir, f)), f).toBe(true);
     }
     expect(path.basename(result.runDir)).toMatch(/^TicTacToe__tabular-q__1__\d{4}-\d{2}-\d{2}T/);

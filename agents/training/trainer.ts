@@ -143,7 +143,22 @@ interface TrainerState {
 
 const RECENT = 1000;
 const EPISODE_WINDOW = 100;
-const PROGRESS_COLUMNS = ['step', 'seconds', 'episodes', 'stepsPerSecond', 'meanReturn', 'meanLength', 'winRate', 'drawRate', 'lossRate', 'meanScore', 'loss', 'epsilon', 'entropy', 'learningRate'];
+const PROGRESS_COLUMNS = [
+  'step',
+  'seconds',
+  'episodes',
+  'stepsPerSecond',
+  'meanReturn',
+  'meanLength',
+  'winRate',
+  'drawRate',
+  'lossRate',
+  'meanScore',
+  'loss',
+  'epsilon',
+  'entropy',
+  'learningRate',
+];
 
 /** Appends one row to a run's progress.csv (fixed columns, empty where a value does not apply), writing the header first. */
 async function appendProgressCsv(file: string, row: Record<string, unknown>): Promise<void> {
@@ -206,9 +221,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   log(describeBackend(backend));
 
   const spec = await learnerSpec(config);
-  const agent: Learner = resumeFrom
-    ? await loadLearner(config.agent, path.join(resumeFrom, 'agent'))
-    : await createLearner(config.agent, spec, config.agentConfig);
+  const agent: Learner = resumeFrom ? await loadLearner(config.agent, path.join(resumeFrom, 'agent')) : await createLearner(config.agent, spec, config.agentConfig);
   // Logged once the learner is ready (its modules loaded): the next thing the run does is play.
   log(`run folder: ${runDir}`);
 
@@ -225,10 +238,17 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   const envs = remote ? [] : makeTrainingEnvs(config, ownTcp ? `${ownTcp.address.host}:${ownTcp.address.port}` : (ownServer ?? config.server), agent, pool, sessionPrefix);
   const vector = remote ? undefined : new AsyncVectorEnv(envs, { batchSize: Math.max(1, Math.floor(config.envs / 2)) });
   if (config.sessionPrefix && !remote) {
-    const [host, port] = ownTcp ? [ownTcp.address.host, ownTcp.address.port] : [config.server.slice(0, config.server.lastIndexOf(':')), config.server.slice(config.server.lastIndexOf(':') + 1)];
+    const [host, port] = ownTcp
+      ? [ownTcp.address.host, ownTcp.address.port]
+      : [config.server.slice(0, config.server.lastIndexOf(':')), config.server.slice(config.server.lastIndexOf(':') + 1)];
     const where = `--host ${host} --port ${port}`;
     const seat = config.opponent === 'self' ? 'seat-0' : 'learner-0';
-    log(`sessions: ${envs[0]?.session} .. ${envs.at(-1)?.session}` + (ownServer && !ownTcp ? ' (in process: use --server embedded-tcp to watch them)' : `; watch one: game-gym watch --game ${config.game} --session ${envs[0]?.session} --name ${seat} ${where}`));
+    log(
+      `sessions: ${envs[0]?.session} .. ${envs.at(-1)?.session}` +
+        (ownServer && !ownTcp
+          ? ' (in process: use --server embedded-tcp to watch them)'
+          : `; watch one: game-gym watch --game ${config.game} --session ${envs[0]?.session} --name ${seat} ${where}`),
+    );
   }
   const bar = hooks.progress === false ? undefined : new ProgressBar(`${config.game} ${config.agent}`, config.steps);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
@@ -241,12 +261,27 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   let nextLog = (Math.floor(state.envSteps / config.logEvery) + 1) * config.logEvery;
   const logTrain = async (): Promise<void> => {
     const mean = (f: (e: { ret: number; len: number }) => number): number | null => (window.length ? round(window.reduce((a, e) => a + f(e), 0) / window.length) : null);
-    const row = { step: state.envSteps, seconds: round(seconds()), episodes: state.episodes, stepsPerSecond: Math.round(state.envSteps / seconds()), meanReturn: mean((e) => e.ret), meanLength: mean((e) => e.len), ...rates(state.recent) };
+    const row = {
+      step: state.envSteps,
+      seconds: round(seconds()),
+      episodes: state.episodes,
+      stepsPerSecond: Math.round(state.envSteps / seconds()),
+      meanReturn: mean((e) => e.ret),
+      meanLength: mean((e) => e.len),
+      ...rates(state.recent),
+    };
     await appendFile(metricsFile, `${JSON.stringify({ type: 'train', ...row, learner: lastStats ?? {} })}\n`);
     await appendProgressCsv(path.join(runDir, 'progress.csv'), { ...row, ...(lastStats ?? {}) });
     const { step, seconds: _, ...train } = row;
     await tensorboard?.scalars(step, { ...prefixed('train', train), ...prefixed('learner', lastStats ?? {}) });
-    if (!bar) log(`step ${row.step}: ${row.episodes} episodes, mean return ${row.meanReturn ?? '-'}, mean length ${row.meanLength ?? '-'}, ${row.stepsPerSecond} steps/s${Object.entries(summary(state.recent, lastStats)).map(([k, v]) => `, ${k} ${v}`).join('')}`);
+    if (!bar)
+      log(
+        `step ${row.step}: ${row.episodes} episodes, mean return ${row.meanReturn ?? '-'}, mean length ${row.meanLength ?? '-'}, ${row.stepsPerSecond} steps/s${Object.entries(
+          summary(state.recent, lastStats),
+        )
+          .map(([k, v]) => `, ${k} ${v}`)
+          .join('')}`,
+      );
   };
   let finalEval: EvaluationResult[] = [];
 
@@ -262,11 +297,22 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     for (const opponent of config.evalOpponents) {
       // A game with no embedded rules lives only on the training server, so it is evaluated there.
       const evalServer = findGame(config.game)?.rules ? undefined : config.server;
-      const r = await evaluatePolicy({ game: config.game, policy: agent, opponent: opponent as OpponentSpec, games: config.evalGames, seed: deriveSeed(config.seed, 'eval', state.envSteps), players: config.players ?? undefined, server: evalServer });
+      const r = await evaluatePolicy({
+        game: config.game,
+        policy: agent,
+        opponent: opponent as OpponentSpec,
+        games: config.evalGames,
+        seed: deriveSeed(config.seed, 'eval', state.envSteps),
+        players: config.players ?? undefined,
+        server: evalServer,
+      });
       const exactly = findGame(config.game)?.exactEvaluations?.[opponent];
       if (exactly) r.exact = await exactly(agent);
       results.push(r);
-      await appendFile(metricsFile, `${JSON.stringify({ type: 'eval', step: state.envSteps, episodes: state.episodes, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean, exact: r.exact })}\n`);
+      await appendFile(
+        metricsFile,
+        `${JSON.stringify({ type: 'eval', step: state.envSteps, episodes: state.episodes, seconds: round(seconds()), opponent, winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, games: r.games, meanScore: r.score?.mean, exact: r.exact })}\n`,
+      );
       await tensorboard?.scalars(state.envSteps, prefixed(`eval/${opponent}`, { winRate: r.winRate, drawRate: r.drawRate, lossRate: r.lossRate, meanScore: r.score?.mean }));
     }
     const score = evaluationScore(results);
@@ -336,14 +382,18 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
 
   try {
     if (remote) {
-      await remote.run(async (t, ends) => {
-        state.envSteps += t.envIds.length;
-        for (const end of ends) countEpisode(end);
-        agent.record(t);
-        const stats = await agent.learn(state.envSteps);
-        lastStats = { ...(stats ?? lastStats ?? {}), ...remote.stats() };
-        await afterBatch();
-      }, () => state.envSteps >= config.steps, hooks.signal);
+      await remote.run(
+        async (t, ends) => {
+          state.envSteps += t.envIds.length;
+          for (const end of ends) countEpisode(end);
+          agent.record(t);
+          const stats = await agent.learn(state.envSteps);
+          lastStats = { ...(stats ?? lastStats ?? {}), ...remote.stats() };
+          await afterBatch();
+        },
+        () => state.envSteps >= config.steps,
+        hooks.signal,
+      );
     }
     vector?.asyncReset({ seed: deriveSeed(config.seed, 'reset', state.episodes) });
     while (vector && state.envSteps < config.steps) {
@@ -376,7 +426,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
           );
           break;
         }
-        if (n === 1 && failures.size === 1) log(`\nlost the game server (${cause.code}): joining new sessions, retrying for up to ${round(delays.reduce((a, b) => a + b, 0) / 1000)} s`);
+        if (n === 1 && failures.size === 1)
+          log(`\nlost the game server (${cause.code}): joining new sessions, retrying for up to ${round(delays.reduce((a, b) => a + b, 0) / 1000)} s`);
         retryAt.set(error.envId, performance.now() + (delays[n - 1] as number));
         continue;
       }
@@ -416,7 +467,11 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
 
       const acting = batch.envIds.filter((id) => !last.pendingReset[id]);
       const chosen = acting.length
-        ? await agent.explore(acting.map((id) => last.obs[id] as Float32Array), acting.map((id) => last.mask[id] as Uint8Array), acting)
+        ? await agent.explore(
+            acting.map((id) => last.obs[id] as Float32Array),
+            acting.map((id) => last.mask[id] as Uint8Array),
+            acting,
+          )
         : [];
       const actions = batch.envIds.map((id) => {
         const k = acting.indexOf(id);
@@ -472,7 +527,13 @@ async function learnerSpec(config: TrainConfig): Promise<LearnerSpec> {
 }
 
 /** The envs of a run: one learning seat per env, or both seats of self-play sessions. */
-export function makeTrainingEnvs(config: TrainConfig, server: GameFramework | string, agent: Learner, pool: Learner[], prefix: string | null = config.sessionPrefix): Array<WrappedGameEnv<Float32Array, number>> {
+export function makeTrainingEnvs(
+  config: TrainConfig,
+  server: GameFramework | string,
+  agent: Learner,
+  pool: Learner[],
+  prefix: string | null = config.sessionPrefix,
+): Array<WrappedGameEnv<Float32Array, number>> {
   const common = { server, players: config.players ?? undefined, illegalAction: 'raise' as const, record: config.record ?? undefined };
   if (config.opponent === 'self') {
     return Array.from({ length: config.envs / 2 }, (_, i) =>
@@ -494,7 +555,12 @@ export function makeTrainingEnvs(config: TrainConfig, server: GameFramework | st
     opponent = { mix: [{ policy: latest, weight: config.poolLatestRatio }, ...slots.map((p) => ({ policy: batchCalls(p), weight: share }))] };
   }
   return Array.from({ length: config.envs }, (_, i) =>
-    makeEnv<Float32Array, number>(config.game, { ...common, opponents: opponent, seed: deriveSeed(config.seed, 'env', i), ...(prefix ? { session: `${prefix}-${i}`, name: `learner-${i}` } : {}) }),
+    makeEnv<Float32Array, number>(config.game, {
+      ...common,
+      opponents: opponent,
+      seed: deriveSeed(config.seed, 'env', i),
+      ...(prefix ? { session: `${prefix}-${i}`, name: `learner-${i}` } : {}),
+    }),
   );
 }
 
@@ -534,7 +600,11 @@ export function evaluationScore(results: EvaluationResult[]): number {
 
 function evalLine(step: number, results: EvaluationResult[]): string {
   return `eval @ ${step} steps: ${results
-    .map((r) => (r.score ? `vs ${r.opponent} mean score ${r.score.mean.toFixed(1)}` : `vs ${r.opponent} W/D/L ${pct(r.winRate)}/${pct(r.drawRate)}/${pct(r.lossRate)}${r.exact ? ` (exact ${pct(r.exact.winRate)}/${pct(r.exact.drawRate)}/${pct(r.exact.lossRate, 2)})` : ''}`))
+    .map((r) =>
+      r.score
+        ? `vs ${r.opponent} mean score ${r.score.mean.toFixed(1)}`
+        : `vs ${r.opponent} W/D/L ${pct(r.winRate)}/${pct(r.drawRate)}/${pct(r.lossRate)}${r.exact ? ` (exact ${pct(r.exact.winRate)}/${pct(r.exact.drawRate)}/${pct(r.exact.lossRate, 2)})` : ''}`,
+    )
     .join(', ')}`;
 }
 
@@ -570,7 +640,10 @@ const RATES = [
 async function writeCurve(runDir: string, config: TrainConfig): Promise<void> {
   const file = path.join(runDir, 'metrics.jsonl');
   if (!existsSync(file)) return;
-  const rows = (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number | string>);
+  const rows = (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, number | string>);
   const points: CurvePoint[] = [];
   const scoreGame = rows.some((r) => r.type === 'eval' && typeof r.meanScore === 'number');
   for (const r of rows) {

@@ -23,7 +23,7 @@ function serverState(game: YahtzeeGame, id: number): GameState {
 }
 
 describe('the optimal Yahtzee bot', () => {
-  it('solves the server\'s rules (150 rule included) to the recorded optimum', () => {
+  it("solves the server's rules (150 rule included) to the recorded optimum", () => {
     expect(solution.expected).toBeCloseTo(YAHTZEE_OPTIMUM, 9);
     expect(getGame('Yahtzee').optimum).toBe(YAHTZEE_OPTIMUM);
     expect(solution.expected.toFixed(4)).toBe('284.7862');
@@ -36,7 +36,7 @@ describe('the optimal Yahtzee bot', () => {
     try {
       for (let g = 0; g < 300; g++) {
         let { observation, info } = await env.reset({ seed: g });
-        for (let done = false; !done; ) {
+        for (let done = false; !done;) {
           const values = (await bot.actionValues([observation], [info.actionMask]))[0] as Float64Array;
           const [action] = await bot.act([observation], [info.actionMask]);
           expect(info.actionMask[action as number]).toBe(1);

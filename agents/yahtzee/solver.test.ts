@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { yahtzeeScore, YAHTZEE_CATEGORIES } from '../../src/server/games/yahtzee.ts';
-import {
-  CATEGORIES, STATES, YAHTZEE, YAHTZEE_OPTIMUM_NO_BONUS, categoryPoints, reachableUpper, solve, solveTurn, stateIndex, turnScratch,
-} from './solver.ts';
+import { CATEGORIES, STATES, YAHTZEE, YAHTZEE_OPTIMUM_NO_BONUS, categoryPoints, reachableUpper, solve, solveTurn, stateIndex, turnScratch } from './solver.ts';
 
 const FULL = (1 << CATEGORIES) - 1;
 const CHANCE = 6;

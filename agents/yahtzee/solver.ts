@@ -284,8 +284,14 @@ function rerollLayer(t: Tables, e: Float64Array, k: Float64Array, best: Float64A
   k.set(e, FIVE);
   for (let keep = FIVE - 1; keep >= 0; keep--) {
     const a = keep * 6;
-    k[keep] = ((k[addFace[a] as number] as number) + (k[addFace[a + 1] as number] as number) + (k[addFace[a + 2] as number] as number)
-      + (k[addFace[a + 3] as number] as number) + (k[addFace[a + 4] as number] as number) + (k[addFace[a + 5] as number] as number)) / 6;
+    k[keep] =
+      ((k[addFace[a] as number] as number) +
+        (k[addFace[a + 1] as number] as number) +
+        (k[addFace[a + 2] as number] as number) +
+        (k[addFace[a + 3] as number] as number) +
+        (k[addFace[a + 4] as number] as number) +
+        (k[addFace[a + 5] as number] as number)) /
+      6;
   }
   for (let keep = 0; keep < KEEPS; keep++) {
     let m = k[keep] as number;

@@ -6,7 +6,12 @@ import type { Game, GameDefinition, GameState, Json, PluginApi, Policy, Rng } fr
 const COLS = 7;
 const ROWS = 6;
 const CELLS = ROWS * COLS; // board[row * COLS + col], row 0 at the top; -1 empty, else the player id
-const DIRECTIONS = [[0, 1], [1, 0], [1, 1], [1, -1]] as const;
+const DIRECTIONS = [
+  [0, 1],
+  [1, 0],
+  [1, 1],
+  [1, -1],
+] as const;
 
 /** Whether the disc at `cell` completes four in a row of its owner. */
 function wins(board: ArrayLike<number>, cell: number): boolean {
@@ -130,7 +135,12 @@ export default function connectFour(gym: PluginApi): void {
       move: (action) => ({ column: action }),
       // reward and outcome: the defaults (+1 / 0 / -1 by `winner` at the end)
       render: (state, seat) =>
-        Array.from({ length: ROWS }, (_, r) => (state.board as number[]).slice(r * COLS, (r + 1) * COLS).map((v) => (v === -1 ? '.' : v === seat.playerId ? 'X' : 'O')).join(' ')).join('\n'),
+        Array.from({ length: ROWS }, (_, r) =>
+          (state.board as number[])
+            .slice(r * COLS, (r + 1) * COLS)
+            .map((v) => (v === -1 ? '.' : v === seat.playerId ? 'X' : 'O'))
+            .join(' '),
+        ).join('\n'),
       symmetries: [
         { observation: Array.from({ length: 3 * CELLS }, (_, i) => i), action: [0, 1, 2, 3, 4, 5, 6] },
         { observation: Array.from({ length: 3 * CELLS }, (_, i) => i - (i % CELLS) + (mirror[i % CELLS] as number)), action: [6, 5, 4, 3, 2, 1, 0] },
@@ -139,7 +149,8 @@ export default function connectFour(gym: PluginApi): void {
     bots: {
       lookahead: ({ seed, option }) => {
         const depth = option === undefined ? 2 : Number(option);
-        if (!(Number.isInteger(depth) && depth >= 1 && depth <= 6)) throw new RangeError(`Expected the lookahead depth to be an integer from 1 to 6, got ${JSON.stringify(option)}`);
+        if (!(Number.isInteger(depth) && depth >= 1 && depth <= 6))
+          throw new RangeError(`Expected the lookahead depth to be an integer from 1 to 6, got ${JSON.stringify(option)}`);
         return new LookaheadPolicy(depth, new gym.SeededRng(`lookahead-${seed}`));
       },
     },

@@ -183,9 +183,7 @@ describe.each(TRANSPORTS)('GameClient over %s against the embedded server', (kin
     const error = await blocked;
     expect(error).toBeInstanceOf(AbortError);
     expect(error).toMatchObject({ code: 'E_ABORTED', name: 'AbortError' });
-    expect(error.message).toBe(
-      `Aborted while waiting for the state of player ${waiting.playerId} in TicTacToe session "abort-${kind}"`,
-    );
+    expect(error.message).toBe(`Aborted while waiting for the state of player ${waiting.playerId} in TicTacToe session "abort-${kind}"`);
     await waitFor(() => server.framework.waitingCount === 0, 'the server to drop the aborted state');
 
     // Had the server kept the aborted waiter, it would have consumed this change and the next state would hang.
@@ -211,9 +209,7 @@ describe.each(TRANSPORTS)('GameClient over %s against the embedded server', (kin
   it('times out a join that waits for players, naming it', async () => {
     const error = await rejection(client(kind, { session: `never-full-${kind}`, players: 2, timeoutMs: 150 }).join());
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error.message).toMatch(
-      new RegExp(`^Timed out after 150 ms waiting for the join of TicTacToe session "never-full-${kind}" \\(waiting for the session to fill\\)`),
-    );
+    expect(error.message).toMatch(new RegExp(`^Timed out after 150 ms waiting for the join of TicTacToe session "never-full-${kind}" \\(waiting for the session to fill\\)`));
     await waitFor(() => server.framework.waitingCount === 0, 'the server to drop the timed-out join');
   });
 
@@ -292,9 +288,7 @@ describe('GameClient against a dead or late server', () => {
     expect(elapsed).toBeLessThan(3500);
 
     const once = Date.now();
-    expect(await rejection(new GameClient({ game: 'Echo', session: 'x', players: 1, port: dead, retries: 0 }).join())).toBeInstanceOf(
-      ConnectionRefusedError,
-    );
+    expect(await rejection(new GameClient({ game: 'Echo', session: 'x', players: 1, port: dead, retries: 0 }).join())).toBeInstanceOf(ConnectionRefusedError);
     expect(Date.now() - once).toBeLessThan(200);
   });
 
@@ -375,9 +369,7 @@ describe('GameClient against a misbehaving server', () => {
     try {
       const c = await joinedFake(fake);
       expect(await c.state()).toEqual({ board: [], current: [0], gameover: false });
-      expect(fake.requests[1]).toEqual(
-        encodeRequest({ type: 'state', game: 'TicTacToe', session: 's', player_id: 0, key: 'k', observer: false }),
-      );
+      expect(fake.requests[1]).toEqual(encodeRequest({ type: 'state', game: 'TicTacToe', session: 's', player_id: 0, key: 'k', observer: false }));
     } finally {
       await fake.close();
     }
@@ -496,9 +488,7 @@ describe('GameClient against a misbehaving server', () => {
       const error = await rejection(c.move({ position: 3 }));
       expect(error).toBeInstanceOf(TimeoutError);
       expect(error).toMatchObject({ code: 'E_TIMEOUT' });
-      expect(error.message).toBe(
-        `Timed out after 200 ms waiting for the move of player 0 in TicTacToe session "s" from 127.0.0.1:${fake.port}`,
-      );
+      expect(error.message).toBe(`Timed out after 200 ms waiting for the move of player 0 in TicTacToe session "s" from 127.0.0.1:${fake.port}`);
       expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     } finally {
       await fake.close();
@@ -521,9 +511,7 @@ describe('GameClient against a misbehaving server', () => {
     const fake = await fakeServer((socket) => socket.end(JSON.stringify({ status: 'ok', data: 'x'.repeat(500) })));
     try {
       const transport = new TcpTransport({ port: fake.port, responseSizeMax: 100 });
-      const error = await rejection(
-        transport.request({ type: 'move', game: 'TicTacToe', session: 's', player_id: 0, key: 'k', move: {} }, { timeoutMs: 1000 }),
-      );
+      const error = await rejection(transport.request({ type: 'move', game: 'TicTacToe', session: 's', player_id: 0, key: 'k', move: {} }, { timeoutMs: 1000 }));
       expect(error).toBeInstanceOf(ProtocolError);
       expect(error.message).toBe(`Response from 127.0.0.1:${fake.port} exceeds 100 bytes`);
     } finally {

@@ -1,11 +1,4 @@
-import {
-  AbortError,
-  ClientStateError,
-  GameServerError,
-  IllegalMoveError,
-  InvalidOptionError,
-  TimeoutError,
-} from '../core/errors.ts';
+import { AbortError, ClientStateError, GameServerError, IllegalMoveError, InvalidOptionError, TimeoutError } from '../core/errors.ts';
 import {
   describe,
   parseGameState,
@@ -134,9 +127,7 @@ export class GameClient {
     this.signal = options.signal;
     this.transport =
       options.transport ??
-      (options.server
-        ? new InProcessTransport(options.server)
-        : new TcpTransport({ host: options.host, port: options.port, tls: options.tls, retries: options.retries }));
+      (options.server ? new InProcessTransport(options.server) : new TcpTransport({ host: options.host, port: options.port, tls: options.tls, retries: options.retries }));
   }
 
   /** This client's player id (after `join` or `observe`). */
@@ -162,12 +153,7 @@ export class GameClient {
 
   /** Joins (or starts) the session; resolves when it is full. */
   async join(options: CallOptions = {}): Promise<JoinInfo> {
-    const data = parseJoinData(
-      await this.send(
-        { type: 'join', game: this.game, session: this.sessionName, players: this.players, name: this.name },
-        options,
-      ),
-    );
+    const data = parseJoinData(await this.send({ type: 'join', game: this.game, session: this.sessionName, players: this.players, name: this.name }, options));
     this.id = data.player_id;
     this.stateRequest = undefined;
     this.secret = data.key;
@@ -178,9 +164,7 @@ export class GameClient {
 
   /** Becomes an observer of the player called `name` (the option) in a full named session. */
   async observe(options: CallOptions = {}): Promise<{ playerId: number; key: string }> {
-    const data = parseObserveData(
-      await this.send({ type: 'observe', game: this.game, session: this.sessionName, name: this.name }, options),
-    );
+    const data = parseObserveData(await this.send({ type: 'observe', game: this.game, session: this.sessionName, name: this.name }, options));
     this.id = data.player_id;
     this.stateRequest = undefined;
     this.secret = data.key;

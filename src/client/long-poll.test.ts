@@ -41,8 +41,7 @@ async function faultyPair(
 const isOkState = (response: Response): response is { status: 'ok'; data: { current: number[]; gameover: boolean } } =>
   response.status === 'ok' && typeof response.data === 'object' && response.data !== null && 'gameover' in response.data;
 /** The answer tells its reader that it is its turn. */
-const readersTurn = (response: Response, request: StateRequest): boolean =>
-  isOkState(response) && !response.data.gameover && response.data.current.includes(request.player_id);
+const readersTurn = (response: Response, request: StateRequest): boolean => isOkState(response) && !response.data.gameover && response.data.current.includes(request.player_id);
 const gameOver = (response: Response): boolean => isOkState(response) && response.data.gameover;
 
 /** Plays `games` games with both clients; alice restarts. Resolves to each one's final states. */
@@ -62,20 +61,22 @@ describe('a lost wakeup', () => {
 
   it('hangs two players without a nudge: both end in TimeoutError (the fault is real)', async () => {
     let faults!: FaultInjectingTransport;
-    const pair = await faultyPair('lost-no-nudge', loseOneTurn(() => faults), { stateTimeoutMs: 50, timeoutMs: 400 });
+    const pair = await faultyPair(
+      'lost-no-nudge',
+      loseOneTurn(() => faults),
+      { stateTimeoutMs: 50, timeoutMs: 400 },
+    );
     faults = pair.faults;
     const { a, b } = pair;
     const started = Date.now();
-    const [ea, eb] = await Promise.all([
-      rejection(playTicTacToeSeries(a, 1, { restarter: false })),
-      rejection(playTicTacToeSeries(b, 1, { restarter: false })),
-    ]);
+    const [ea, eb] = await Promise.all([rejection(playTicTacToeSeries(a, 1, { restarter: false })), rejection(playTicTacToeSeries(b, 1, { restarter: false }))]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(390);
-    for (const [error, c] of [[ea, a], [eb, b]] as const) {
+    for (const [error, c] of [
+      [ea, a],
+      [eb, b],
+    ] as const) {
       expect(error).toBeInstanceOf(TimeoutError);
-      expect(error.message).toBe(
-        `Timed out after 400 ms waiting for the state of player ${c.playerId} in TicTacToe session "lost-no-nudge": nobody moved`,
-      );
+      expect(error.message).toBe(`Timed out after 400 ms waiting for the state of player ${c.playerId} in TicTacToe session "lost-no-nudge": nobody moved`);
       // It polled again every 50 ms, but a poll cannot bring back a change the server counts as seen.
       expect(c.stats.statePollTimeouts).toBeGreaterThanOrEqual(6);
       expect(c.stats.nudges).toBe(0);
@@ -85,7 +86,11 @@ describe('a lost wakeup', () => {
 
   it('costs one poll timeout with nudge {}: the refused move wakes everyone', async () => {
     let faults!: FaultInjectingTransport;
-    const pair = await faultyPair('lost-nudge', loseOneTurn(() => faults), { stateTimeoutMs: 50, timeoutMs: 2000, nudge: {} });
+    const pair = await faultyPair(
+      'lost-nudge',
+      loseOneTurn(() => faults),
+      { stateTimeoutMs: 50, timeoutMs: 2000, nudge: {} },
+    );
     faults = pair.faults;
     const { a, b } = pair;
     const started = Date.now();
@@ -180,20 +185,14 @@ describe("the reference's internal error for overlapping polls", () => {
 
 describe('the nudge', () => {
   it('keeps within the state() deadline when the nudge itself gets no answer', async () => {
-    const { a, b, faults } = await faultyPair(
-      'nudge-deadline',
-      { blackhole: (request) => request.type === 'move' },
-      { stateTimeoutMs: 100, timeoutMs: 400, nudge: {} },
-    );
+    const { a, b, faults } = await faultyPair('nudge-deadline', { blackhole: (request) => request.type === 'move' }, { stateTimeoutMs: 100, timeoutMs: 400, nudge: {} });
     const [sa] = await Promise.all([a.state(), b.state()]);
     const waiting = sa.current[0] === a.playerId ? b : a;
     const started = Date.now();
     const error = await rejection(waiting.state());
     const elapsed = Date.now() - started;
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error.message).toBe(
-      `Timed out after 400 ms waiting for the state of player ${waiting.playerId} in TicTacToe session "nudge-deadline": nobody moved`,
-    );
+    expect(error.message).toBe(`Timed out after 400 ms waiting for the state of player ${waiting.playerId} in TicTacToe session "nudge-deadline": nobody moved`);
     expect(elapsed).toBeGreaterThanOrEqual(390);
     expect(elapsed).toBeLessThan(480);
     expect(waiting.stats.nudges).toBeGreaterThanOrEqual(2);

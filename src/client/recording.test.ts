@@ -56,9 +56,7 @@ describe('RecordingTransport', () => {
       last = e.t + e.dt;
     }
     const joins = exchanges.filter((e) => e.request.type === 'join');
-    expect(joins.map((e) => e.request)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'alice' }), expect.objectContaining({ name: 'bob' })]),
-    );
+    expect(joins.map((e) => e.request)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'alice' }), expect.objectContaining({ name: 'bob' })]));
     // Keys are stored as they were sent.
     const moves = exchanges.filter((e) => e.request.type === 'move');
     expect(moves.length).toBeGreaterThanOrEqual(5);
@@ -88,10 +86,7 @@ describe('RecordingTransport', () => {
   it('recordingTransportFor shares one file among the transports of a run', async () => {
     const file = join(dir, 'shared.jsonl');
     const { port } = server.address;
-    const clients = ['a', 'b'].map(
-      (name) =>
-        new GameClient({ game: 'TicTacToe', session: 'rec-shared', players: 2, name, transport: recordingTransportFor(file, { port }) }),
-    );
+    const clients = ['a', 'b'].map((name) => new GameClient({ game: 'TicTacToe', session: 'rec-shared', players: 2, name, transport: recordingTransportFor(file, { port }) }));
     await playFirstFreeCells(clients);
     await closeRecordings(file);
     const exchanges = parseRecording(readFileSync(file, 'utf8'));

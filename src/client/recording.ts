@@ -88,9 +88,11 @@ export class RecordingWriter {
       const data = Buffer.from(this.buffer.join(''), 'utf8');
       this.buffer = [];
       this.bufferedChars = 0;
-      this.writing = this.writing.then(() => writeAll(fd, data)).catch((error: Error) => {
-        this.failure ??= error;
-      });
+      this.writing = this.writing
+        .then(() => writeAll(fd, data))
+        .catch((error: Error) => {
+          this.failure ??= error;
+        });
     }
     return this.writing.then(() => {
       if (this.failure) {

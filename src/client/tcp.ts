@@ -2,16 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import pRetry from 'p-retry';
-import {
-  AbortError,
-  ConnectionRefusedError,
-  ConnectionResetError,
-  GameGymError,
-  InvalidOptionError,
-  ProtocolError,
-  TimeoutError,
-  TlsError,
-} from '../core/errors.ts';
+import { AbortError, ConnectionRefusedError, ConnectionResetError, GameGymError, InvalidOptionError, ProtocolError, TimeoutError, TlsError } from '../core/errors.ts';
 import { decodeResponse, encodeRequest, REQUEST_SIZE_MAX } from '../protocol/framing.ts';
 import type { Request, Response } from '../protocol/messages.ts';
 import { describeRequest, type RequestOptions, type Transport } from './transport.ts';
@@ -123,13 +114,7 @@ export class TcpTransport implements Transport {
     }
   }
 
-  private once(
-    request: Request,
-    bytes: Buffer,
-    deadline: number,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<Response> {
+  private once(request: Request, bytes: Buffer, deadline: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Response> {
     return new Promise<Response>((resolve, reject) => {
       const what = describeRequest(request);
       if (signal?.aborted) {
@@ -142,9 +127,7 @@ export class TcpTransport implements Transport {
       // The certificate is checked here rather than by Node (`rejectUnauthorized`), which would close the
       // connection with a FIN: a server that allows half-open connections may then keep it for ever.
       const verify = this.tlsOptions?.rejectUnauthorized !== false;
-      const socket = this.tlsOptions
-        ? tls.connect({ ...this.tlsOptions, rejectUnauthorized: false, host: this.host, socket: raw })
-        : raw;
+      const socket = this.tlsOptions ? tls.connect({ ...this.tlsOptions, rejectUnauthorized: false, host: this.host, socket: raw }) : raw;
       const chunks: Buffer[] = [];
       let received = 0;
       let tcpUp = false;

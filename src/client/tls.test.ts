@@ -24,9 +24,21 @@ beforeAll(async () => {
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
-      '-keyout', keyFile, '-out', caFile, '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      caFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
     ],
     { stdio: 'ignore' },
   );
@@ -47,10 +59,7 @@ async function playOver(session: string, options: Partial<GameClientOptions>): P
   await b.join();
   await joinA;
   expect(a.transport.description).toBe(`tls://${options.host ?? '127.0.0.1'}:${port}`);
-  const [fa, fb] = await Promise.all([
-    playTicTacToeSeries(a, 2, { restarter: true, pick: randomCells(7) }),
-    playTicTacToeSeries(b, 2, { restarter: false, pick: randomCells(8) }),
-  ]);
+  const [fa, fb] = await Promise.all([playTicTacToeSeries(a, 2, { restarter: true, pick: randomCells(7) }), playTicTacToeSeries(b, 2, { restarter: false, pick: randomCells(8) })]);
   expect(fa.map(finalTicTacToeProblem)).toEqual([null, null]);
   expect(fb.map((s) => s.board)).toEqual(fa.map((s) => s.board));
 }
@@ -84,16 +93,13 @@ describe('GameClient over TLS against the embedded server', () => {
   });
 
   it('fails with TlsError when the name does not match the certificate', async () => {
-    const error = await rejection(
-      new GameClient({ game: 'Echo', session: 'e', players: 1, port, tls: { caFile, servername: 'example.com' } }).join(),
-    );
+    const error = await rejection(new GameClient({ game: 'Echo', session: 'e', players: 1, port, tls: { caFile, servername: 'example.com' } }).join());
     expect(error).toBeInstanceOf(TlsError);
     expect(error.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
   });
 
   it('leaves no connection behind on the server after a failed verification', async () => {
-    const connections = (): Promise<number> =>
-      new Promise<number>((resolve) => (server as unknown as { server: tls.Server }).server.getConnections((_, n) => resolve(n)));
+    const connections = (): Promise<number> => new Promise<number>((resolve) => (server as unknown as { server: tls.Server }).server.getConnections((_, n) => resolve(n)));
     for (let i = 0; i < 3; i++) {
       await rejection(new GameClient({ game: 'Echo', session: 'e', players: 1, port, tls: true }).join());
     }
@@ -136,9 +142,7 @@ describe('a TLS client against a plain server', () => {
   it('times out, saying the handshake did not finish', async () => {
     const plain = await GameServer.start({ port: 0 });
     try {
-      const error = await rejection(
-        new GameClient({ game: 'Echo', session: 'p', players: 1, port: plain.address.port, tls: { verify: false }, timeoutMs: 200 }).join(),
-      );
+      const error = await rejection(new GameClient({ game: 'Echo', session: 'p', players: 1, port: plain.address.port, tls: { verify: false }, timeoutMs: 200 }).join());
       expect(error).toBeInstanceOf(TimeoutError);
       expect(error.message).toContain('the TLS handshake did not finish');
     } finally {

@@ -41,7 +41,16 @@ describe('ProgressBar', () => {
 
 describe('configLines', () => {
   it('packs key: value pairs into short lines, leaving out unset values and cutting long ones', () => {
-    const config = { game: 'TicTacToe', agent: 'dqn', steps: 3000, mix: { random: 0.7, minimax: 0.3 }, players: null, agentConfig: {}, evalOpponents: ['random', 'minimax'], note: 'x'.repeat(100) };
+    const config = {
+      game: 'TicTacToe',
+      agent: 'dqn',
+      steps: 3000,
+      mix: { random: 0.7, minimax: 0.3 },
+      players: null,
+      agentConfig: {},
+      evalOpponents: ['random', 'minimax'],
+      note: 'x'.repeat(100),
+    };
     const lines = configLines('training', config, 50);
     expect(lines[0]).toBe('training');
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(50);

@@ -94,7 +94,12 @@ describe('opponents', () => {
       },
     });
     const env = makeEnv('TicTacToe', {
-      opponents: { mix: [{ policy: counting('random', new RandomPolicy(1)), weight: 0.8 }, { policy: counting('minimax', new MinimaxPolicy(1)), weight: 0.2 }] },
+      opponents: {
+        mix: [
+          { policy: counting('random', new RandomPolicy(1)), weight: 0.8 },
+          { policy: counting('minimax', new MinimaxPolicy(1)), weight: 0.2 },
+        ],
+      },
       seed: 23,
     });
     try {
@@ -110,8 +115,16 @@ describe('opponents', () => {
     }
   });
 
-  it("the mix of bot names from the brief plays: { mix: [random 0.8, minimax 0.2] }", { timeout: 30_000 }, async () => {
-    const env = makeEnv('TicTacToe', { opponents: { mix: [{ policy: 'random', weight: 0.8 }, { policy: 'minimax', weight: 0.2 }] }, seed: 24 });
+  it('the mix of bot names from the brief plays: { mix: [random 0.8, minimax 0.2] }', { timeout: 30_000 }, async () => {
+    const env = makeEnv('TicTacToe', {
+      opponents: {
+        mix: [
+          { policy: 'random', weight: 0.8 },
+          { policy: 'minimax', weight: 0.2 },
+        ],
+      },
+      seed: 24,
+    });
     try {
       const t = await play(env, new RandomPolicy(7), 60);
       expect(t.illegal).toBe(0);
@@ -123,7 +136,17 @@ describe('opponents', () => {
   });
 
   it('a mix chooser follows its weights (0 weight never chosen)', () => {
-    const choose = opponentChooser({ mix: [{ policy: 'random', weight: 3 }, { policy: 'minimax', weight: 1 }, { policy: { name: 'never', act: () => [] }, weight: 0 }] }, 's', 'TicTacToe');
+    const choose = opponentChooser(
+      {
+        mix: [
+          { policy: 'random', weight: 3 },
+          { policy: 'minimax', weight: 1 },
+          { policy: { name: 'never', act: () => [] }, weight: 0 },
+        ],
+      },
+      's',
+      'TicTacToe',
+    );
     const rng = new SeededRng('mix-weights');
     const counts: Record<string, number> = { random: 0, minimax: 0, never: 0 };
     for (let i = 0; i < 4000; i++) counts[choose!(rng).name]!++;

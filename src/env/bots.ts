@@ -150,7 +150,8 @@ export class MinimaxPolicy implements Policy<Float32Array> {
     let empty = 0;
     for (let i = 0; i < 9; i++) if (board[i] === 0) empty++;
     let value: number;
-    if (ownsLine(board, -player)) value = -(empty + 1); // the previous move won: sooner losses are worse
+    if (ownsLine(board, -player))
+      value = -(empty + 1); // the previous move won: sooner losses are worse
     else if (empty === 0) value = 0;
     else {
       value = -Infinity;
@@ -165,7 +166,6 @@ export class MinimaxPolicy implements Policy<Float32Array> {
     return value;
   }
 }
-
 
 // Cheapest categories to give up when nothing scores, first to last.
 const SACRIFICE = ['Ones', 'Yahtzee', 'Twos', 'Four of a Kind', 'Large Straight', 'Threes', 'Small Straight', 'Full House', 'Three of a Kind', 'Fours', 'Fives', 'Sixes', 'Chance'];

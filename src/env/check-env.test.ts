@@ -46,10 +46,7 @@ describe('checkEnv passes on every built-in adapter', () => {
   describe('in process, with the determinism check (a factory)', () => {
     for (const c of CASES) {
       it(c.label, { timeout: 30_000 }, async () => {
-        const report = await checkEnv(
-          () => makeEnv(c.game, { server: new GameFramework({ seed: 1 }), session: 'fixed', seed: 3, ...c.options }),
-          c.check,
-        );
+        const report = await checkEnv(() => makeEnv(c.game, { server: new GameFramework({ seed: 1 }), session: 'fixed', seed: 3, ...c.options }), c.check);
         expect(report.episodes).toBe(5);
         expect(report.steps).toBeGreaterThan(0);
         expect(report.passed).toEqual(expect.arrayContaining([...ALL_CHECKS, 'same seed, same episode']));
@@ -145,10 +142,7 @@ describe('checkEnv finds broken envs', () => {
     const env = new Broken(makeEnv('TicTacToe', { seed: 1 }), { result: (r) => (r.terminated ? { ...r, truncated: true } : r) });
     const found = await failures(env, { episodes: 2 });
     // Once per episode end.
-    expect(found).toEqual([
-      'terminated and truncated are kept apart: both were true in one step',
-      'terminated and truncated are kept apart: both were true in one step',
-    ]);
+    expect(found).toEqual(['terminated and truncated are kept apart: both were true in one step', 'terminated and truncated are kept apart: both were true in one step']);
     await env.close();
   });
 

@@ -48,10 +48,7 @@ export class EnvCheckError extends GameGymError {
  * Pass an env, or a factory that makes one (then the determinism check runs
  * on two more envs from it). Throws `EnvCheckError` listing every failure.
  */
-export async function checkEnv<Obs, Act>(
-  envOrFactory: Env<Obs, Act> | (() => Env<Obs, Act> | Promise<Env<Obs, Act>>),
-  options: CheckEnvOptions = {},
-): Promise<CheckEnvReport> {
+export async function checkEnv<Obs, Act>(envOrFactory: Env<Obs, Act> | (() => Env<Obs, Act> | Promise<Env<Obs, Act>>), options: CheckEnvOptions = {}): Promise<CheckEnvReport> {
   const episodes = options.episodes ?? 5;
   const maxSteps = options.maxSteps ?? 10_000;
   const seed = options.seed ?? 0;

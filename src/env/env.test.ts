@@ -281,7 +281,10 @@ describe('failures become truncation', () => {
     const server = new GameFramework({ seed: 10 });
     const session = 'overwrite-while-waiting';
     const env = makeEnv('TicTacToe', { server, session, opponents: 'external', seed: 1 });
-    cleanups.push(() => env.close(), () => server.close());
+    cleanups.push(
+      () => env.close(),
+      () => server.close(),
+    );
     const resetting = env.reset();
     const outsider = stranger(server, session);
     const { playerId } = await outsider.join();
@@ -302,7 +305,10 @@ describe('failures become truncation', () => {
   it('an overwritten session between steps: the next step is truncated with E_SESSION_LOST, not a crash', async () => {
     const server = new GameFramework({ seed: 11 });
     const env = makeEnv('TicTacToe', { server, session: 'overwrite-between', seed: 1 });
-    cleanups.push(() => env.close(), () => server.close());
+    cleanups.push(
+      () => env.close(),
+      () => server.close(),
+    );
     const { info } = await env.reset();
     const intruder = new GameClient({ game: 'TicTacToe', server, session: 'overwrite-between', players: 2, name: 'intruder' });
     void intruder.join().catch(() => undefined);
@@ -348,7 +354,10 @@ describe('a stuck multiplayer Yahtzee game', () => {
     const botChoose = chooser(() => !envTakesBonus);
     const bot: Policy<Float32Array> = { name: 'scripted', act: (_obs, masks) => masks.map((m) => botChoose(m)) };
     const env = makeEnv('Yahtzee', { server, players: 2, opponents: bot, timeoutMs: 20_000, seed: 1 });
-    cleanups.push(() => env.close(), () => server.close());
+    cleanups.push(
+      () => env.close(),
+      () => server.close(),
+    );
     const envChoose = chooser(() => envTakesBonus);
     let { info } = await env.reset();
     expect(env.playerId).toBe(0);
@@ -410,7 +419,7 @@ describe('the hot path of step', () => {
     return env;
   }
 
-  it('observations stay the caller\'s: 600 steps keep their own arrays (beyond a shared block)', async () => {
+  it("observations stay the caller's: 600 steps keep their own arrays (beyond a shared block)", async () => {
     const env = inProcessEnv(3);
     const rng = new SeededRng('keep');
     const kept: Array<{ obs: Float32Array; copy: number[]; mask: Uint8Array; maskCopy: number[] }> = [];
@@ -586,7 +595,7 @@ describe('order of calls, options, truncation, close', () => {
     expect(server.waitingCount).toBe(0);
   });
 
-  it('render shows the seat\'s view', async () => {
+  it("render shows the seat's view", async () => {
     const env = makeEnv('Yahtzee', { server: new GameFramework({ seed: 17 }), seed: 1 });
     cleanups.push(() => env.close());
     await env.reset();

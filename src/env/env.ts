@@ -164,7 +164,8 @@ export class GameEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
 
   constructor(game: string, options: GameEnvOptions<Obs, Act> = {}) {
     const factory = (options.adapter ?? adapterFactory(game)) as AdapterFactory<Obs, Act> | undefined;
-    if (!factory) throw new InvalidOptionError(`No adapter is registered for game ${JSON.stringify(game)}; pass options.adapter, call registerAdapter, or register a game spec (a --plugin)`);
+    if (!factory)
+      throw new InvalidOptionError(`No adapter is registered for game ${JSON.stringify(game)}; pass options.adapter, call registerAdapter, or register a game spec (a --plugin)`);
     this.factory = factory;
     this.adapter = factory();
     if (this.adapter.game !== game) throw new InvalidOptionError(`The adapter is for ${this.adapter.game}, not ${game}`);

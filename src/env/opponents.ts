@@ -13,10 +13,7 @@ import { Seat, type SeatOptions } from './seat.ts';
  * `'external'` to leave the seat to another env or to a client in any
  * language that joins the named session.
  */
-export type OpponentSpec =
-  | string
-  | Policy<any>
-  | { mix: Array<{ policy: Exclude<OpponentSpec, 'external' | { mix: unknown }>; weight: number }> };
+export type OpponentSpec = string | Policy<any> | { mix: Array<{ policy: Exclude<OpponentSpec, 'external' | { mix: unknown }>; weight: number }> };
 
 /** Resolves a bot of a game (`name` or `name:option`) to a policy. */
 export function botPolicy(game: string, name: string, seed: number | string): Policy<any> {

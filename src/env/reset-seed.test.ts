@@ -10,7 +10,7 @@ async function games(envSeed: number, resetSeed: number, episodes: number): Prom
   try {
     // A game with the bots of the env's own seed first: the reset seed must reach bots that play already.
     let { info } = await env.reset();
-    for (let over = false; !over; ) {
+    for (let over = false; !over;) {
       const step = await env.step(info.actionMask.indexOf(1));
       info = step.info;
       over = step.terminated || step.truncated;
@@ -18,7 +18,7 @@ async function games(envSeed: number, resetSeed: number, episodes: number): Prom
     let observation: Float32Array;
     ({ observation, info } = await env.reset({ seed: resetSeed }));
     seen.push([...observation]);
-    for (let done = 0; done < episodes; ) {
+    for (let done = 0; done < episodes;) {
       const step = await env.step(info.actionMask.indexOf(1));
       seen.push([...step.observation]);
       info = step.info;

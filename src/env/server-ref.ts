@@ -34,10 +34,7 @@ export function embeddedTcpServer(): Promise<GameServer> {
 }
 
 /** The client options that reach a server spec. */
-export async function clientOptionsFor(
-  server: ServerSpec,
-  tls?: ClientTlsOptions,
-): Promise<Pick<GameClientOptions, 'server' | 'host' | 'port' | 'tls'>> {
+export async function clientOptionsFor(server: ServerSpec, tls?: ClientTlsOptions): Promise<Pick<GameClientOptions, 'server' | 'host' | 'port' | 'tls'>> {
   if (server instanceof GameFramework) return { server };
   if (server === 'embedded') return { server: embeddedFramework() };
   if (server === 'embedded-tcp') {
@@ -46,9 +43,7 @@ export async function clientOptionsFor(
   }
   const m = typeof server === 'string' ? /^\[?([^\]]+?)\]?:(\d+)$/.exec(server) : null;
   if (!m) {
-    throw new InvalidOptionError(
-      `Expected server to be "embedded", "embedded-tcp", a GameFramework or "host:port", got ${JSON.stringify(server)}`,
-    );
+    throw new InvalidOptionError(`Expected server to be "embedded", "embedded-tcp", a GameFramework or "host:port", got ${JSON.stringify(server)}`);
   }
   return { host: m[1] as string, port: Number(m[2]), tls };
 }

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../core/errors.ts';
 import { SeededRng } from '../core/rng.ts';
-import {
-  Box,
-  Dict,
-  Discrete,
-  MultiBinary,
-  MultiDiscrete,
-  flatDim,
-  flatten,
-  spaceFromJSON,
-  type Space,
-  type SpaceJson,
-} from './spaces.ts';
+import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, flatDim, flatten, spaceFromJSON, type Space, type SpaceJson } from './spaces.ts';
 
 const DRAWS = 10_000;
 
@@ -82,10 +71,7 @@ describe('Discrete', () => {
   it('rejects invalid masks', () => {
     const space = new Discrete(9);
     expectInvalid(() => space.sample({ mask: new Uint8Array(8) }), 'Expected mask to have length 9, got 8');
-    expectInvalid(
-      () => space.sample({ mask: [0, 1, 0, 2, 0, 0, 0, 0, 0] }),
-      'Expected mask values to be 0 or 1, got 2 at index 3',
-    );
+    expectInvalid(() => space.sample({ mask: [0, 1, 0, 2, 0, 0, 0, 0, 0] }), 'Expected mask values to be 0 or 1, got 2 at index 3');
   });
 
   it('rejects invalid constructor arguments', () => {
@@ -140,10 +126,7 @@ describe('MultiDiscrete', () => {
 
   it('rejects invalid masks and constructor arguments', () => {
     expectInvalid(() => space.sample({ mask: [new Uint8Array(2)] }), 'Expected mask to have length 3, got 1');
-    expectInvalid(
-      () => space.sample({ mask: [new Uint8Array(2), new Uint8Array(2), new Uint8Array(4)] }),
-      'Expected mask[1] to have length 3, got 2',
-    );
+    expectInvalid(() => space.sample({ mask: [new Uint8Array(2), new Uint8Array(2), new Uint8Array(4)] }), 'Expected mask[1] to have length 3, got 2');
     expectInvalid(() => new MultiDiscrete([2, 0, 3]), 'Expected nvec[1] to be a positive integer, got 0');
     expectInvalid(() => new MultiDiscrete([2, 2 ** 31 + 1]), 'Expected nvec[1] to be at most 2147483648, got 2147483649');
   });
@@ -155,16 +138,7 @@ describe('MultiBinary', () => {
   it('contains vectors of n zeros and ones', () => {
     expect(space.contains(new Uint8Array([0, 1, 1, 0]))).toBe(true);
     expect(space.contains([1, 1, 1, 1])).toBe(true);
-    for (const x of [
-      [0, 1, 2, 0],
-      [0, 1, 1],
-      new Uint8Array(5),
-      [0, 1, true, 0],
-      [0, 1, NaN, 0],
-      new Int32Array(4),
-      'abcd',
-      undefined,
-    ]) {
+    for (const x of [[0, 1, 2, 0], [0, 1, 1], new Uint8Array(5), [0, 1, true, 0], [0, 1, NaN, 0], new Int32Array(4), 'abcd', undefined]) {
       expect(space.contains(x), String(x)).toBe(false);
     }
   });
@@ -189,17 +163,7 @@ describe('Box', () => {
     expect(space.contains(new Float32Array([0, -1, 0.1]))).toBe(true);
     expect(space.contains([1, 1, 0.2])).toBe(true);
     expect(space.contains([0.5, 0, 0.15])).toBe(true);
-    for (const x of [
-      [1.01, 0, 0.15],
-      [0.5, -1.5, 0.15],
-      [0.5, 0, NaN],
-      [0.5, 0],
-      [0.5, 0, 0.15, 0],
-      new Float64Array([0.5, 0, 0.15]),
-      [0.5, '0', 0.15],
-      0.5,
-      null,
-    ]) {
+    for (const x of [[1.01, 0, 0.15], [0.5, -1.5, 0.15], [0.5, 0, NaN], [0.5, 0], [0.5, 0, 0.15, 0], new Float64Array([0.5, 0, 0.15]), [0.5, '0', 0.15], 0.5, null]) {
       expect(space.contains(x), String(x)).toBe(false);
     }
   });
@@ -247,8 +211,7 @@ describe('Box', () => {
 });
 
 describe('Dict', () => {
-  const make = (seed?: number): Dict =>
-    new Dict({ pos: new Box(-1, 1, [2]), action: new Discrete(3), bits: new MultiBinary(2) }, seed === undefined ? {} : { seed });
+  const make = (seed?: number): Dict => new Dict({ pos: new Box(-1, 1, [2]), action: new Discrete(3), bits: new MultiBinary(2) }, seed === undefined ? {} : { seed });
 
   it('sorts keys and contains objects with exactly those keys, each contained', () => {
     const space = make();
@@ -271,10 +234,7 @@ describe('Dict', () => {
     const xs = samples(space, DRAWS, { mask });
     expect([...new Set(xs.map((x) => x.action))].sort()).toEqual([0, 2]);
     expect([...new Set(xs.map((x) => (x.bits as Uint8Array).join('')))].sort()).toEqual(['10', '11']);
-    expectInvalid(
-      () => space.sample({ mask: { nope: new Uint8Array(1) } }),
-      'Expected mask keys to be among action, bits, pos, got nope',
-    );
+    expectInvalid(() => space.sample({ mask: { nope: new Uint8Array(1) } }), 'Expected mask keys to be among action, bits, pos, got nope');
   });
 
   it('seeds children differently so default-seeded children are not correlated', () => {
@@ -342,27 +302,16 @@ describe('toJSON and spaceFromJSON', () => {
 
   it('describes spaces as plain JSON', () => {
     expect(new Discrete(9).toJSON()).toEqual({ type: 'Discrete', n: 9, start: 0 });
-    expect(JSON.stringify(new Box([-Infinity, 0], [1, 1], [2]))).toBe(
-      '{"type":"Box","shape":[2],"low":["-inf",0],"high":1}',
-    );
+    expect(JSON.stringify(new Box([-Infinity, 0], [1, 1], [2]))).toBe('{"type":"Box","shape":[2],"low":["-inf",0],"high":1}');
     expect(JSON.stringify(new Dict({ b: new MultiBinary(2), a: new MultiDiscrete([3]) }))).toBe(
       '{"type":"Dict","spaces":{"a":{"type":"MultiDiscrete","nvec":[3]},"b":{"type":"MultiBinary","n":2}}}',
     );
   });
 
   it('rejects unknown or invalid descriptions', () => {
-    expectInvalid(
-      () => spaceFromJSON({ type: 'Tuple' } as unknown as SpaceJson),
-      'Expected type to be Discrete, MultiDiscrete, MultiBinary, Box or Dict, got "Tuple"',
-    );
-    expectInvalid(
-      () => spaceFromJSON({ type: 'Discrete', n: 0, start: 0 }),
-      'Expected n to be a positive integer, got 0',
-    );
-    expectInvalid(
-      () => spaceFromJSON({ type: 'Box', shape: [1], low: 'nan', high: 1 } as unknown as SpaceJson),
-      'Expected low bounds to be numbers, "inf" or "-inf", got "nan"',
-    );
+    expectInvalid(() => spaceFromJSON({ type: 'Tuple' } as unknown as SpaceJson), 'Expected type to be Discrete, MultiDiscrete, MultiBinary, Box or Dict, got "Tuple"');
+    expectInvalid(() => spaceFromJSON({ type: 'Discrete', n: 0, start: 0 }), 'Expected n to be a positive integer, got 0');
+    expectInvalid(() => spaceFromJSON({ type: 'Box', shape: [1], low: 'nan', high: 1 } as unknown as SpaceJson), 'Expected low bounds to be numbers, "inf" or "-inf", got "nan"');
   });
 });
 

@@ -226,12 +226,7 @@ export class Box implements Space<Float32Array, undefined> {
   readonly high: Float32Array;
   private rng: SeededRng;
 
-  constructor(
-    low: number | readonly number[],
-    high: number | readonly number[],
-    shape: readonly number[],
-    options: { seed?: number | string } = {},
-  ) {
+  constructor(low: number | readonly number[], high: number | readonly number[], shape: readonly number[], options: { seed?: number | string } = {}) {
     if (!Array.isArray(shape)) {
       throw new InvalidOptionError(`Expected shape to be an array of non-negative integers, got ${show(shape)}`);
     }
@@ -427,9 +422,7 @@ export function spaceFromJSON(json: SpaceJson): Space<unknown> {
     case 'Json':
       return new JsonSpace();
     default:
-      throw new InvalidOptionError(
-        `Expected type to be Discrete, MultiDiscrete, MultiBinary, Box or Dict, got ${show((json as { type: unknown }).type)}`,
-      );
+      throw new InvalidOptionError(`Expected type to be Discrete, MultiDiscrete, MultiBinary, Box or Dict, got ${show((json as { type: unknown }).type)}`);
   }
 }
 
@@ -549,9 +542,7 @@ function toBounds(name: string, value: unknown, size: number, shape: readonly nu
     throw new InvalidOptionError(`Expected ${name} to be a number or an array of numbers, got ${show(value)}`);
   }
   if (value.length !== size) {
-    throw new InvalidOptionError(
-      `Expected ${name} to have ${size} elements (shape [${shape.join(', ')}]), got ${value.length}`,
-    );
+    throw new InvalidOptionError(`Expected ${name} to have ${size} elements (shape [${shape.join(', ')}]), got ${value.length}`);
   }
   value.forEach((v: unknown, i) => {
     if (typeof v !== 'number' || Number.isNaN(v)) {

@@ -17,7 +17,10 @@ afterEach(async () => {
 function bare(seed: number, game = 'TicTacToe'): GameEnv<Float32Array, number> {
   const server = new GameFramework({ seed });
   const env = new GameEnv<Float32Array, number>(game, { server, seed });
-  cleanups.push(() => env.close(), () => server.close());
+  cleanups.push(
+    () => env.close(),
+    () => server.close(),
+  );
   return env;
 }
 
@@ -168,7 +171,10 @@ describe('NormalizeObservation', () => {
     const a = new NormalizeObservation(makeEnv('TicTacToe', { server: new GameFramework({ seed: 8 }), seed: 8 }));
     const tap = new Tap(makeEnv('TicTacToe', { server: new GameFramework({ seed: 8 }), seed: 8 }));
     const b = new NormalizeObservation(tap);
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     await play(a, 50, 'save');
     b.setState(JSON.parse(JSON.stringify(a.getState())));
     b.update = false;

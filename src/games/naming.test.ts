@@ -9,13 +9,22 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 // The files that belong to one built-in game: its spec, the rules it references, its adapter, and
 // the bots module of the built-in games (Yahtzee also names a scoring category "Yahtzee").
 const GAME_FILES = [
-  'src/games/tictactoe.ts', 'src/games/yahtzee.ts', 'src/games/echo.ts', 'src/games/chat.ts',
-  'src/server/games/tictactoe.ts', 'src/server/games/yahtzee.ts', 'src/server/games/echo.ts', 'src/server/games/chat.ts',
+  'src/games/tictactoe.ts',
+  'src/games/yahtzee.ts',
+  'src/games/echo.ts',
+  'src/games/chat.ts',
+  'src/server/games/tictactoe.ts',
+  'src/server/games/yahtzee.ts',
+  'src/server/games/echo.ts',
+  'src/server/games/chat.ts',
   // The server's own default (GameFramework without `games`) is the reference server's four games.
   'src/server/games/registry.ts',
-  'src/env/adapters/tictactoe.ts', 'src/env/adapters/yahtzee.ts', 'src/env/bots.ts',
+  'src/env/adapters/tictactoe.ts',
+  'src/env/adapters/yahtzee.ts',
+  'src/env/bots.ts',
   // The exact Yahtzee solver and its optimal bot, which registers itself with its game (src/ cannot import agents/).
-  'agents/yahtzee/optimal.ts', 'agents/yahtzee/table.ts',
+  'agents/yahtzee/optimal.ts',
+  'agents/yahtzee/table.ts',
 ];
 // The protocol and env benchmarks and the soak play the built-in games through raw requests or bare clients, below the env layer.
 const BENCH_FILES = ['agents/bench/random-play.ts', 'agents/bench/tcp-ceiling.ts', 'agents/bench/soak.ts', 'agents/bench/env-bench.ts'];
@@ -31,7 +40,7 @@ function sources(dir: string): string[] {
 }
 
 describe('the game registry is the only place that knows the games', () => {
-  it('no source file outside a game\'s own files names a game in code', () => {
+  it("no source file outside a game's own files names a game in code", () => {
     const names = listGames().map((g) => g.name);
     expect(names).toEqual(expect.arrayContaining(['TicTacToe', 'Yahtzee', 'Echo', 'Chat']));
     const allowed = new Set([...GAME_FILES, ...BENCH_FILES]);

@@ -27,7 +27,11 @@ const oneMove: GameSpec = {
 
 describe('the game registry', () => {
   it('holds the built-ins with their facts, by name and versioned id', () => {
-    expect(listGames().slice(0, 4).map((g) => [g.name, g.ids, g.players.default, Object.keys(g.bots), g.results, g.source])).toEqual([
+    expect(
+      listGames()
+        .slice(0, 4)
+        .map((g) => [g.name, g.ids, g.players.default, Object.keys(g.bots), g.results, g.source]),
+    ).toEqual([
       ['TicTacToe', ['TicTacToe-v0'], 2, ['random', 'minimax'], 'outcome', 'built-in'],
       ['Yahtzee', ['Yahtzee-v0'], 1, ['random', 'greedy'], 'score', 'built-in'],
       ['Echo', ['Echo-v0'], 1, ['random'], 'score', 'built-in'],

@@ -121,7 +121,8 @@ export function register(spec: GameSpec): RegisteredGame {
     if (!/^[\w-]+$/.test(name) || typeof make !== 'function') throw where(`expected bot ${JSON.stringify(name)} to be a function under a name of letters, digits, - or _`);
   }
   const evalOpponents = spec.evalOpponents ?? Object.keys(bots);
-  for (const bot of evalOpponents) if (!(botName(bot) in bots)) throw where(`evalOpponents names ${JSON.stringify(bot)}, which is not one of its bots (${Object.keys(bots).join(', ')})`);
+  for (const bot of evalOpponents)
+    if (!(botName(bot) in bots)) throw where(`evalOpponents names ${JSON.stringify(bot)}, which is not one of its bots (${Object.keys(bots).join(', ')})`);
   if (spec.isOpening !== undefined && typeof spec.isOpening !== 'function') throw where('expected isOpening to be a function of the state');
   if (spec.optimum !== undefined && !Number.isFinite(spec.optimum)) throw where(`expected optimum to be a finite number, got ${JSON.stringify(spec.optimum)}`);
   const taken = [spec.name, ...ids].map((key) => games.get(key) ?? byId.get(key)).find(Boolean);
@@ -155,7 +156,10 @@ export function findGame(nameOrId: string): RegisteredGame | undefined {
 /** The game with this name or id; throws `UnknownGameError` listing the registered ones. */
 export function getGame(nameOrId: string): RegisteredGame {
   const game = findGame(nameOrId);
-  if (!game) throw new UnknownGameError(`Unknown game ${JSON.stringify(nameOrId)}: registered are ${[...games.values()].map((g) => `${g.name} (${g.ids.join(', ')})`).join(', ')}; a plugin (--plugin) can add one`);
+  if (!game)
+    throw new UnknownGameError(
+      `Unknown game ${JSON.stringify(nameOrId)}: registered are ${[...games.values()].map((g) => `${g.name} (${g.ids.join(', ')})`).join(', ')}; a plugin (--plugin) can add one`,
+    );
   return game;
 }
 
@@ -216,7 +220,8 @@ export function embeddedGames(): GameRegistry {
 /** Adds a bot to a registered game (a plugin's bot for a built-in game, say). Throws `GameSpecError` if the name is taken. */
 export function registerBot(game: string, name: string, factory: BotFactory): void {
   const g = getGame(game);
-  if (!/^[\w-]+$/.test(name) || typeof factory !== 'function') throw new GameSpecError(`bot ${JSON.stringify(name)} of ${g.name}: expected a function under a name of letters, digits, - or _`);
+  if (!/^[\w-]+$/.test(name) || typeof factory !== 'function')
+    throw new GameSpecError(`bot ${JSON.stringify(name)} of ${g.name}: expected a function under a name of letters, digits, - or _`);
   if (name in g.bots) throw new GameSpecError(`bot ${JSON.stringify(name)} of ${g.name}: the name is taken (registered by ${g.source})`);
   g.bots[name] = factory;
 }

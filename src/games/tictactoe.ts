@@ -48,7 +48,10 @@ async function walk(policy: Policy<Float32Array>, agentFirst: boolean): Promise<
     // The adapter's observations live in a reused slab: copy each.
     const states = positions.map(({ board }) => ({ board, current: [AGENT], gameover: false, winner: null }) as never);
     const observations = states.map((state) => Float32Array.from(adapter.observe(state, seat)));
-    const actions = await policy.act(observations, states.map((state) => adapter.actionMask(state, seat)));
+    const actions = await policy.act(
+      observations,
+      states.map((state) => adapter.actionMask(state, seat)),
+    );
     const next = new Map<string, { board: number[]; p: number }>();
     positions.forEach(({ board, p }, i) => {
       const after = [...board];
@@ -65,7 +68,6 @@ async function walk(policy: Policy<Float32Array>, agentFirst: boolean): Promise<
 function cells(board: number[]): number[] {
   return board.flatMap((v, i) => (v === -1 ? [i] : []));
 }
-
 
 /** TicTacToe: two seats, random first player, perfect minimax bot. */
 export const ticTacToeSpec: GameSpec = {

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, RequestTooLargeError } from '../core/errors.ts';
-import {
-  decodeRequestPayload,
-  decodeResponse,
-  encodeRequest,
-  encodeResponse,
-  EOT,
-  pythonJsonDumps,
-  REQUEST_SIZE_MAX,
-  RequestReader,
-} from './framing.ts';
+import { decodeRequestPayload, decodeResponse, encodeRequest, encodeResponse, EOT, pythonJsonDumps, REQUEST_SIZE_MAX, RequestReader } from './framing.ts';
 import { parseResponse } from './messages.ts';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
@@ -45,16 +36,12 @@ function cutsOf(n: number, parts: number): number[][] {
 describe('encodeRequest', () => {
   it('is the UTF-8 JSON of the request followed by 45 4F 54 00', () => {
     const bytes = encodeRequest({ type: 'state', game: 'TicTacToe', player_id: 0, observer: false });
-    expect(bytes).toEqual(
-      Buffer.concat([ascii('{"type":"state","game":"TicTacToe","player_id":0,"observer":false}'), hex('45 4f 54 00')]),
-    );
+    expect(bytes).toEqual(Buffer.concat([ascii('{"type":"state","game":"TicTacToe","player_id":0,"observer":false}'), hex('45 4f 54 00')]));
     expect(EOT).toEqual(hex('45 4f 54 00'));
   });
 
   it('encodes non-ASCII text as UTF-8', () => {
-    expect(encodeRequest({ name: 'é😀' })).toEqual(
-      Buffer.concat([ascii('{"name":"'), hex('c3 a9 f0 9f 98 80'), ascii('"}'), EOT]),
-    );
+    expect(encodeRequest({ name: 'é😀' })).toEqual(Buffer.concat([ascii('{"name":"'), hex('c3 a9 f0 9f 98 80'), ascii('"}'), EOT]));
   });
 
   it('refuses a request over 1,000,000 bytes (terminator included) with RequestTooLargeError', () => {
@@ -91,7 +78,10 @@ describe('RequestReader', () => {
       for (const localCuts of cutsOf(6, parts)) {
         const cuts = localCuts.map((c) => tailStart + c);
         const results = feed(request, cuts);
-        expect(results.slice(0, -1).every((r) => r.kind === 'more'), `cuts ${cuts}`).toBe(true);
+        expect(
+          results.slice(0, -1).every((r) => r.kind === 'more'),
+          `cuts ${cuts}`,
+        ).toBe(true);
         expect(results.at(-1)).toEqual({ kind: 'complete', payload });
         splits++;
       }
@@ -116,11 +106,7 @@ describe('RequestReader', () => {
 
   it('strips only the last terminator: a payload ending in EOT keeps it (EOTEOT\\0)', () => {
     expect(feed(ascii('{}EOTEOT\0'), [])).toEqual([{ kind: 'complete', payload: ascii('{}EOT') }]);
-    expect(feed(ascii('{}EOTEOT\0'), [5, 7])).toEqual([
-      { kind: 'more' },
-      { kind: 'more' },
-      { kind: 'complete', payload: ascii('{}EOT') },
-    ]);
+    expect(feed(ascii('{}EOTEOT\0'), [5, 7])).toEqual([{ kind: 'more' }, { kind: 'more' }, { kind: 'complete', payload: ascii('{}EOT') }]);
   });
 
   it('does not take EOT without the NUL, or a NUL alone, as the end', () => {
@@ -186,12 +172,9 @@ describe('decodeRequestPayload', () => {
     });
   });
 
-  it.each(['', '{', '{"type": "join"', "{'type': 'join'}", '{"a": 1,}', '{"a": "\n"}', 'join'])(
-    'answers %j as corrupt JSON',
-    (text) => {
-      expect(decodeRequestPayload(ascii(text))).toEqual({ ok: false, message: 'server: corrupt json received from client' });
-    },
-  );
+  it.each(['', '{', '{"type": "join"', "{'type': 'join'}", '{"a": 1,}', '{"a": "\n"}', 'join'])('answers %j as corrupt JSON', (text) => {
+    expect(decodeRequestPayload(ascii(text))).toEqual({ ok: false, message: 'server: corrupt json received from client' });
+  });
 
   it('passes JSON that is not an object on (the framework decides)', () => {
     expect(decodeRequestPayload(ascii(' [1, 2] '))).toEqual({ ok: true, value: [1, 2] });
@@ -207,11 +190,7 @@ describe('pythonJsonDumps matches Python json.dumps byte for byte', () => {
       { status: 'ok', data: { board: [-1, 0, 1], winner: null, current: [], gameover: true } },
       '{"status": "ok", "data": {"board": [-1, 0, 1], "winner": null, "current": [], "gameover": true}}',
     ],
-    [
-      'nested objects and lists',
-      { a: { b: { c: [1, [2, [3, {}]], []] } }, e: [], f: {} },
-      '{"a": {"b": {"c": [1, [2, [3, {}]], []]}}, "e": [], "f": {}}',
-    ],
+    ['nested objects and lists', { a: { b: { c: [1, [2, [3, {}]], []] } }, e: [], f: {} }, '{"a": {"b": {"c": [1, [2, [3, {}]], []]}}, "e": [], "f": {}}'],
     ['é', 'é', '"\\u00e9"'],
     ['an emoji (surrogate pair)', '😀', '"\\ud83d\\ude00"'],
     ['DEL', '\u007f', '"\\u007f"'],
@@ -222,7 +201,12 @@ describe('pythonJsonDumps matches Python json.dumps byte for byte', () => {
     ['scalars', [true, false, null, 0, -5, 1.5, 1e21, 123456789], '[true, false, null, 0, -5, 1.5, 1e+21, 123456789]'],
     [
       'chat messages',
-      { messages: [['Ann', 'hi 😀'], ['Böb', 'tab\there']] },
+      {
+        messages: [
+          ['Ann', 'hi 😀'],
+          ['Böb', 'tab\there'],
+        ],
+      },
       '{"messages": [["Ann", "hi \\ud83d\\ude00"], ["B\\u00f6b", "tab\\there"]]}',
     ],
     ['an empty list', [], '[]'],
@@ -273,9 +257,7 @@ describe('decodeResponse and parseResponse', () => {
   });
 
   it('rejects empty bytes', () => {
-    expect(protocolError(() => decodeResponse(Buffer.alloc(0))).message).toBe(
-      'The server closed the connection without a response',
-    );
+    expect(protocolError(() => decodeResponse(Buffer.alloc(0))).message).toBe('The server closed the connection without a response');
   });
 
   it('rejects invalid UTF-8', () => {
@@ -283,9 +265,7 @@ describe('decodeResponse and parseResponse', () => {
   });
 
   it('rejects text that is not JSON, quoting it', () => {
-    expect(protocolError(() => decodeResponse(ascii('<html>502</html>'))).message).toBe(
-      'Response is not valid JSON: "<html>502</html>"',
-    );
+    expect(protocolError(() => decodeResponse(ascii('<html>502</html>'))).message).toBe('Response is not valid JSON: "<html>502</html>"');
     const long = protocolError(() => decodeResponse(ascii('x'.repeat(200)))).message;
     expect(long).toBe(`Response is not valid JSON: "${'x'.repeat(77)}..."`);
     // A truncated answer is not JSON either.
@@ -293,9 +273,7 @@ describe('decodeResponse and parseResponse', () => {
   });
 
   it('rejects a UTF-8 BOM before the JSON', () => {
-    expect(protocolError(() => decodeResponse(Buffer.concat([hex('ef bb bf'), ascii('{"status": "ok", "data": 1}')]))).message).toMatch(
-      /^Response is not valid JSON/,
-    );
+    expect(protocolError(() => decodeResponse(Buffer.concat([hex('ef bb bf'), ascii('{"status": "ok", "data": 1}')]))).message).toMatch(/^Response is not valid JSON/);
   });
 
   it.each<[string, string]>([

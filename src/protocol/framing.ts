@@ -17,10 +17,7 @@ export function encodeRequest(request: object, limit = REQUEST_SIZE_MAX): Buffer
 }
 
 /** What a `RequestReader` has after a chunk. */
-export type ReadResult =
-  | { kind: 'more' }
-  | { kind: 'complete'; payload: Buffer }
-  | { kind: 'too-large' };
+export type ReadResult = { kind: 'more' } | { kind: 'complete'; payload: Buffer } | { kind: 'too-large' };
 
 /**
  * Collects the bytes of one request as the server receives them. Like the
@@ -87,7 +84,8 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: the next character is escaped
+      if (c === 0x5c)
+        i++; // backslash: the next character is escaped
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;

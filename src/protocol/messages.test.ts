@@ -35,16 +35,15 @@ describe('unwrapResponse', () => {
     }
   });
 
-  it.each([
-    'framework: game session was overwritten',
-    'framework: game session has timed out',
-    'framework: no such game session',
-  ])('maps %j to SessionLostError (E_SESSION_LOST), still a GameServerError', (message) => {
-    const error = thrown(() => unwrapResponse({ status: 'error', message }));
-    expect(error).toBeInstanceOf(SessionLostError);
-    expect(error).toBeInstanceOf(GameServerError);
-    expect(error).toMatchObject({ code: 'E_SESSION_LOST', serverMessage: message, name: 'SessionLostError' });
-  });
+  it.each(['framework: game session was overwritten', 'framework: game session has timed out', 'framework: no such game session'])(
+    'maps %j to SessionLostError (E_SESSION_LOST), still a GameServerError',
+    (message) => {
+      const error = thrown(() => unwrapResponse({ status: 'error', message }));
+      expect(error).toBeInstanceOf(SessionLostError);
+      expect(error).toBeInstanceOf(GameServerError);
+      expect(error).toMatchObject({ code: 'E_SESSION_LOST', serverMessage: message, name: 'SessionLostError' });
+    },
+  );
 
   it('maps an illegal move with a "game: " string to IllegalMoveError without the prefix', () => {
     const error = thrown(() => unwrapResponse({ status: 'illegalmove', message: 'game: position already occupied' }));

@@ -117,11 +117,7 @@ export function parseResponse(value: unknown): Response {
   }
 }
 
-const SESSION_LOST = [
-  'framework: game session was overwritten',
-  'framework: game session has timed out',
-  'framework: no such game session',
-];
+const SESSION_LOST = ['framework: game session was overwritten', 'framework: game session has timed out', 'framework: no such game session'];
 
 /** Returns the data of an ok response, or throws the error the response stands for. */
 export function unwrapResponse(response: Response): Json {

@@ -8,8 +8,7 @@ import type { Request, Response } from './messages.ts';
  * transport threw (timeout, abort, refused...: the server's answer is unknown).
  */
 export type RecordedExchange =
-  | { t: number; dt: number; request: Request; response: Response }
-  | { t: number; dt: number; request: Request; error: { code: string; message: string } };
+  { t: number; dt: number; request: Request; response: Response } | { t: number; dt: number; request: Request; error: { code: string; message: string } };
 
 /** Reads a recording: one exchange per non-empty line (lines without a `request` are skipped). */
 export function parseRecording(text: string, file = 'recording'): RecordedExchange[] {

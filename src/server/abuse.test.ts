@@ -41,8 +41,7 @@ function openRequest(port: number, request: object | string): Promise<net.Socket
   });
 }
 
-const closed = (socket: net.Socket): Promise<void> =>
-  socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
+const closed = (socket: net.Socket): Promise<void> => (socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve())));
 
 describe('a request cannot crash the server', () => {
   it('refuses nesting deeper than the limit before parsing, so an Echo state of it cannot overflow the stack', async () => {
@@ -213,8 +212,23 @@ describe('slow and half-made connections', () => {
       const certFile = join(dir, 'c.pem');
       execFileSync(
         'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost',
-          '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          keyFile,
+          '-out',
+          certFile,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        ],
         { stdio: 'ignore' },
       );
       const { port } = await start({ tls: { cert: readFileSync(certFile), key: readFileSync(keyFile) }, maxConnections: 10, handshakeTimeoutMs: 700 });

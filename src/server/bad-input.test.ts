@@ -28,7 +28,9 @@ async function exchange(port: number, bytes: Buffer | string, options: { halfClo
 }
 
 function error(message: string): string {
-  return JSON.stringify({ status: 'error', message }).replace(/,"message":/, ', "message": ').replace(/:"error"/, ': "error"');
+  return JSON.stringify({ status: 'error', message })
+    .replace(/,"message":/, ', "message": ')
+    .replace(/:"error"/, ': "error"');
 }
 
 /** All open TCP connections of the listening socket, including ones the server refused but did not close. */
@@ -269,75 +271,71 @@ describe('resource use', () => {
   const BAD = Number(process.env.BAD_REQUESTS ?? 5_000);
   const GAMES = Number(process.env.MEMORY_GAMES ?? 200);
 
-  it(
-    `keeps no connections, waiters or heap after ${BAD} bad requests amid ${GAMES} games`,
-    async () => {
-      // Idle connections time out; long enough that a busy event loop does not time out real clients.
-      const { server, port } = await start({ connectionTimeoutMs: 1000 });
-      const fw = server.framework;
-      const gc = collector();
-      // Warm up the code paths before the baseline.
-      await Promise.all(Array.from({ length: 200 }, () => exchange(port, 'garbageEOT\0')));
-      await playRandomSessions({ port, sessions: 4, gamesPerSession: 5, prefix: 'warm' });
-      gc();
-      const before = process.memoryUsage().heapUsed;
+  it(`keeps no connections, waiters or heap after ${BAD} bad requests amid ${GAMES} games`, async () => {
+    // Idle connections time out; long enough that a busy event loop does not time out real clients.
+    const { server, port } = await start({ connectionTimeoutMs: 1000 });
+    const fw = server.framework;
+    const gc = collector();
+    // Warm up the code paths before the baseline.
+    await Promise.all(Array.from({ length: 200 }, () => exchange(port, 'garbageEOT\0')));
+    await playRandomSessions({ port, sessions: 4, gamesPerSession: 5, prefix: 'warm' });
+    gc();
+    const before = process.memoryUsage().heapUsed;
 
-      const [a] = await joinPair(port, 'Chat', 'victim');
-      const pollBytes = JSON.stringify({ type: 'state', game: 'Chat', session: 'victim', player_id: 0, key: a.data.key, observer: false }) + 'EOT\0';
-      await exchange(port, pollBytes); // clear the reader's flag: later polls block
-      const kinds: Array<() => Promise<unknown>> = [
-        () => exchange(port, '{"type": "join", "game": EOT\0'),
-        () => exchange(port, Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), EOT])),
-        () => exchange(port, '{"type": "fly"}EOT\0'),
-        () => exchange(port, '{"type": "move", "game": "TicTacToe", "session": "none", "player_id": 0, "key": "k", "move": {}}EOT\0'),
-        () => rawExchange(port, Buffer.from('{"type": "jo'), { halfClose: true }),
-        async () => {
-          // A client that connects and vanishes.
-          const c = new RawConnection(port);
-          await c.connected;
-          c.socket.destroy();
-          await c.closed;
-        },
-      ];
-      let sent = 0;
-      const flood = async (): Promise<void> => {
-        while (sent < BAD - 300) {
-          const kind = kinds[sent % kinds.length]!;
-          sent++;
-          await kind();
-        }
-      };
-      const oversize = Promise.all(Array.from({ length: 10 }, () => exchange(port, Buffer.alloc(1_000_010, 'y'))));
-      const idle = Array.from({ length: 20 }, () => new RawConnection(port));
-      const [games] = await Promise.all([
-        playRandomSessions({ port, sessions: 8, gamesPerSession: Math.ceil(GAMES / 8), prefix: 'mem' }),
-        Promise.all(Array.from({ length: 16 }, flood)),
-        oversize,
-        Promise.all(idle.map((c) => c.closed)),
-      ]);
-      // Long polls whose clients reset, one at a time: a reset is only seen as one when the server has
-      // read the request first (else the kernel reports the end of the stream, which looks like a half-close).
-      const RESETS = 300;
-      for (let i = 0; i < RESETS; i++) {
+    const [a] = await joinPair(port, 'Chat', 'victim');
+    const pollBytes = JSON.stringify({ type: 'state', game: 'Chat', session: 'victim', player_id: 0, key: a.data.key, observer: false }) + 'EOT\0';
+    await exchange(port, pollBytes); // clear the reader's flag: later polls block
+    const kinds: Array<() => Promise<unknown>> = [
+      () => exchange(port, '{"type": "join", "game": EOT\0'),
+      () => exchange(port, Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), EOT])),
+      () => exchange(port, '{"type": "fly"}EOT\0'),
+      () => exchange(port, '{"type": "move", "game": "TicTacToe", "session": "none", "player_id": 0, "key": "k", "move": {}}EOT\0'),
+      () => rawExchange(port, Buffer.from('{"type": "jo'), { halfClose: true }),
+      async () => {
+        // A client that connects and vanishes.
         const c = new RawConnection(port);
-        await c.write(pollBytes);
-        await waitFor(() => fw.waitingCount === 1, 'the poll waits');
-        c.socket.resetAndDestroy();
-        await waitFor(() => fw.waitingCount === 0, 'the poll is dropped');
+        await c.connected;
+        c.socket.destroy();
+        await c.closed;
+      },
+    ];
+    let sent = 0;
+    const flood = async (): Promise<void> => {
+      while (sent < BAD - 300) {
+        const kind = kinds[sent % kinds.length]!;
         sent++;
+        await kind();
       }
-      expect(games.games).toBe(8 * Math.ceil(GAMES / 8));
-      expect(games.problems).toEqual([]);
-      expect(sent).toBeGreaterThanOrEqual(BAD);
+    };
+    const oversize = Promise.all(Array.from({ length: 10 }, () => exchange(port, Buffer.alloc(1_000_010, 'y'))));
+    const idle = Array.from({ length: 20 }, () => new RawConnection(port));
+    const [games] = await Promise.all([
+      playRandomSessions({ port, sessions: 8, gamesPerSession: Math.ceil(GAMES / 8), prefix: 'mem' }),
+      Promise.all(Array.from({ length: 16 }, flood)),
+      oversize,
+      Promise.all(idle.map((c) => c.closed)),
+    ]);
+    // Long polls whose clients reset, one at a time: a reset is only seen as one when the server has
+    // read the request first (else the kernel reports the end of the stream, which looks like a half-close).
+    const RESETS = 300;
+    for (let i = 0; i < RESETS; i++) {
+      const c = new RawConnection(port);
+      await c.write(pollBytes);
+      await waitFor(() => fw.waitingCount === 1, 'the poll waits');
+      c.socket.resetAndDestroy();
+      await waitFor(() => fw.waitingCount === 0, 'the poll is dropped');
+      sent++;
+    }
+    expect(games.games).toBe(8 * Math.ceil(GAMES / 8));
+    expect(games.problems).toEqual([]);
+    expect(sent).toBeGreaterThanOrEqual(BAD);
 
-      await waitFor(() => server.connectionCount === 0 && fw.waitingCount === 0, 'connections and waiters gone', 10_000);
-      expect(await openHandles(server)).toBe(0);
-      expect(fw.sessionCount).toBe(1 + 4 + 8); // victim, warm-up and game sessions
-      gc();
-      const growth = process.memoryUsage().heapUsed - before;
-      console.log(`heap growth after ${sent} bad requests and ${games.games} games: ${(growth / 1e6).toFixed(1)} MB`);
-      expect(growth).toBeLessThan(50 * 1024 * 1024);
-    },
-    120_000,
-  );
+    await waitFor(() => server.connectionCount === 0 && fw.waitingCount === 0, 'connections and waiters gone', 10_000);
+    expect(await openHandles(server)).toBe(0);
+    expect(fw.sessionCount).toBe(1 + 4 + 8); // victim, warm-up and game sessions
+    gc();
+    const growth = process.memoryUsage().heapUsed - before;
+    console.log(`heap growth after ${sent} bad requests and ${games.games} games: ${(growth / 1e6).toFixed(1)} MB`);
+    expect(growth).toBeLessThan(50 * 1024 * 1024);
+  }, 120_000);
 });

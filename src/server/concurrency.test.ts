@@ -92,9 +92,7 @@ describe('joining', () => {
   it('auto-joins 200 concurrent TicTacToe clients into exactly 100 full sessions', async () => {
     const { server, port } = await start();
     // Auto sessions ignore names, so 200 joiners called the same do not collide.
-    const answers = await Promise.all(
-      Array.from({ length: 200 }, () => send(port, { type: 'join', game: 'TicTacToe', session: 'auto', players: 2, name: 'same' }, 30_000)),
-    );
+    const answers = await Promise.all(Array.from({ length: 200 }, () => send(port, { type: 'join', game: 'TicTacToe', session: 'auto', players: 2, name: 'same' }, 30_000)));
     expect(answers.filter((a) => a.status !== 'ok')).toEqual([]);
     const bySession = new Map<string, Answer[]>();
     for (const a of answers) bySession.set(a.data.session, [...(bySession.get(a.data.session) ?? []), a]);
@@ -106,9 +104,7 @@ describe('joining', () => {
     expect(server.framework.sessionCount).toBe(100);
     expect(server.framework.waitingCount).toBe(0);
     // Every returned key works in its session.
-    const states = await Promise.all(
-      answers.map((a) => send(port, { type: 'state', ...creds('TicTacToe', a.data.session, a.data), observer: false })),
-    );
+    const states = await Promise.all(answers.map((a) => send(port, { type: 'state', ...creds('TicTacToe', a.data.session, a.data), observer: false })));
     for (const s of states) {
       expect(s.status).toBe('ok');
       expect(s.data.board).toEqual(EMPTY_BOARD);
@@ -150,8 +146,7 @@ describe('long-polled state with per-reader flags', () => {
     const [a, b] = await joinPair(port, 'TicTacToe', 'flags');
     const seats = [a.data as Seat, b.data as Seat];
     const state = (seat: Seat): Promise<Answer> => send(port, { type: 'state', ...creds('TicTacToe', 'flags', seat), observer: false });
-    const move = (seat: Seat, position: unknown): Promise<Answer> =>
-      send(port, { type: 'move', ...creds('TicTacToe', 'flags', seat), move: { position } });
+    const move = (seat: Seat, position: unknown): Promise<Answer> => send(port, { type: 'move', ...creds('TicTacToe', 'flags', seat), move: { position } });
 
     // The game start set both flags.
     const first = await state(seats[0]!);
@@ -200,8 +195,7 @@ describe('long-polled state with per-reader flags', () => {
     const fw = server.framework;
     const [a, b] = await joinPair(port, 'TicTacToe', 'twice', ['p', 'q']);
     const seats = [a.data as Seat, b.data as Seat];
-    const state = (seat: Seat, observer = false): Promise<Answer> =>
-      send(port, { type: 'state', ...creds('TicTacToe', 'twice', seat), observer });
+    const state = (seat: Seat, observer = false): Promise<Answer> => send(port, { type: 'state', ...creds('TicTacToe', 'twice', seat), observer });
     const first = await state(seats[0]!);
     await state(seats[1]!);
     const x = seats[first.data.current[0] as number]!;
@@ -252,7 +246,13 @@ describe('restart', () => {
     const initial = await readAll();
     const x = seats[initial[0]!.data.current[0] as number]!;
     const y = seats[1 - x.player_id]!;
-    for (const [seat, pos] of [[x, 0], [y, 3], [x, 1], [y, 4], [x, 2]] as const) {
+    for (const [seat, pos] of [
+      [x, 0],
+      [y, 3],
+      [x, 1],
+      [y, 4],
+      [x, 2],
+    ] as const) {
       expect((await move(seat, pos)).status).toBe('ok');
     }
     const final = await readAll();
@@ -379,9 +379,7 @@ describe('session lifetime', () => {
     const waiter = s.current[0] === c0.playerId ? c1 : c0;
     await send(port, { type: 'state', game: 'TicTacToe', session: 'ow', player_id: waiter.playerId, key: keyOf(waiter), observer: true });
     const blocked = waiter.state().catch((e: unknown) => e);
-    const rawBlocked = track(
-      send(port, { type: 'state', game: 'TicTacToe', session: 'ow', player_id: waiter.playerId, key: keyOf(waiter), observer: true }),
-    );
+    const rawBlocked = track(send(port, { type: 'state', game: 'TicTacToe', session: 'ow', player_id: waiter.playerId, key: keyOf(waiter), observer: true }));
     await waitFor(() => fw.waitingCount === 2, 'player and observer blocked');
 
     const n0 = track(send(port, { type: 'join', game: 'TicTacToe', session: 'ow', players: 2, name: '' }));
@@ -399,9 +397,7 @@ describe('session lifetime', () => {
       status: 'error',
       message: 'framework: invalid key',
     });
-    expect(events.filter((e) => e.type === 'session-end')).toEqual([
-      { type: 'session-end', game: 'TicTacToe', session: 'ow', reason: 'overwritten', games: 1, moves: 0 },
-    ]);
+    expect(events.filter((e) => e.type === 'session-end')).toEqual([{ type: 'session-end', game: 'TicTacToe', session: 'ow', reason: 'overwritten', games: 1, moves: 0 }]);
     expect(fw.sessionCount).toBe(1);
   });
 

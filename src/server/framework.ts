@@ -61,11 +61,37 @@ const DEFAULTS = {
 };
 
 // The fields each request must carry, in the order the reference checks them (built once: hot path).
-const JOIN_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['players', 'int?'], ['name', 'str']];
-const MOVE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str'], ['move', 'dict']];
-const STATE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str'], ['observer', 'bool']];
-const OBSERVE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['name', 'str']];
-const RESTART_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [['game', 'str'], ['session', 'str'], ['player_id', 'int'], ['key', 'str']];
+const JOIN_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [
+  ['game', 'str'],
+  ['session', 'str'],
+  ['players', 'int?'],
+  ['name', 'str'],
+];
+const MOVE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [
+  ['game', 'str'],
+  ['session', 'str'],
+  ['player_id', 'int'],
+  ['key', 'str'],
+  ['move', 'dict'],
+];
+const STATE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [
+  ['game', 'str'],
+  ['session', 'str'],
+  ['player_id', 'int'],
+  ['key', 'str'],
+  ['observer', 'bool'],
+];
+const OBSERVE_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [
+  ['game', 'str'],
+  ['session', 'str'],
+  ['name', 'str'],
+];
+const RESTART_FIELDS: ReadonlyArray<readonly [string, FieldKind]> = [
+  ['game', 'str'],
+  ['session', 'str'],
+  ['player_id', 'int'],
+  ['key', 'str'],
+];
 
 const AUTO = 'auto';
 
@@ -365,13 +391,7 @@ export class GameFramework implements RequestHandler {
     return token;
   }
 
-  private startSession(
-    def: GameDefinition,
-    token: string,
-    players: number,
-    name: string,
-    ctx: HandleContext,
-  ): Promise<Response | null> {
+  private startSession(def: GameDefinition, token: string, players: number, name: string, ctx: HandleContext): Promise<Response | null> {
     if (players > def.maxPlayers || players < def.minPlayers) return Promise.resolve(fail('invalid number of players'));
     // The starter waits unless it is the only player: refuse before replacing or creating anything, so a
     // refused join leaves no empty session behind (nor ends the session it would have overwritten).

@@ -68,9 +68,7 @@ describe('ReplayServer', () => {
     const { server, replay } = await startReplayServer({ replay: file, port: 0 });
     try {
       const replayed = NAMES.map(() => new Collecting(new TcpTransport({ port: server.address.port })));
-      const clients = NAMES.map(
-        (name, i) => new GameClient({ game: 'TicTacToe', session: 'replayed', players: 2, name, transport: replayed[i]! }),
-      );
+      const clients = NAMES.map((name, i) => new GameClient({ game: 'TicTacToe', session: 'replayed', players: 2, name, transport: replayed[i]! }));
       await playFirstFreeCells(clients);
       NAMES.forEach((_, i) => {
         // Same requests (with the keys the recording gave out) and the same answers, in the same order.
@@ -98,7 +96,7 @@ describe('ReplayServer', () => {
     }
   });
 
-  it('ignores key order, matches a player\'s requests in order, and answers long polls at once', async () => {
+  it("ignores key order, matches a player's requests in order, and answers long polls at once", async () => {
     const exchanges = parseRecording(readFileSync(file, 'utf8'));
     const replay = new ReplayServer(exchanges);
     const states = exchanges.filter((e) => e.request.type === 'state' && e.request.player_id === 0);

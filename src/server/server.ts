@@ -222,16 +222,11 @@ export class GameServer {
         respond({ status: 'error', message: decoded.message });
         return;
       }
-      this.framework.handle(decoded.value, { signal: abort.signal }).then(respond, () =>
-        respond({ status: 'error', message: 'framework: internal error' }),
-      );
+      this.framework.handle(decoded.value, { signal: abort.signal }).then(respond, () => respond({ status: 'error', message: 'framework: internal error' }));
     };
 
     // The silence timeout alone lets a client that trickles a byte now and then hold a connection for ever.
-    const deadline = setTimeout(
-      () => respond({ status: 'error', message: `server: request not complete within ${this.requestTimeoutMs} ms` }),
-      this.requestTimeoutMs,
-    );
+    const deadline = setTimeout(() => respond({ status: 'error', message: `server: request not complete within ${this.requestTimeoutMs} ms` }), this.requestTimeoutMs);
     socket.setTimeout(this.connectionTimeoutMs);
     socket.on('timeout', () => respond({ status: 'error', message: 'server: connection timed out on server' }));
     socket.on('data', onData);

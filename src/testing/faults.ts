@@ -182,11 +182,7 @@ interface TicTacToeSeat {
  * game begins at the first state with `gameover: false` (a client that saw
  * the final state sees it once more after the restart).
  */
-export async function playTicTacToeSeries(
-  client: TicTacToeSeat,
-  games: number,
-  options: { restarter: boolean; pick?: (board: number[]) => number },
-): Promise<GameState[]> {
+export async function playTicTacToeSeries(client: TicTacToeSeat, games: number, options: { restarter: boolean; pick?: (board: number[]) => number }): Promise<GameState[]> {
   const pick = options.pick ?? ((board: number[]) => board.indexOf(-1));
   const finals: GameState[] = [];
   for (let g = 0; g < games; g++) {

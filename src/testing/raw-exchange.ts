@@ -5,11 +5,7 @@ import net from 'node:net';
  * the server sends back until it closes. `halfClose` shuts down the sending
  * side after writing, as a client that gives up mid-request would.
  */
-export function rawExchange(
-  port: number,
-  bytes: Buffer,
-  options: { halfClose?: boolean; host?: string; timeoutMs?: number } = {},
-): Promise<Buffer> {
+export function rawExchange(port: number, bytes: Buffer, options: { halfClose?: boolean; host?: string; timeoutMs?: number } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: options.host ?? '127.0.0.1', port });
     const chunks: Buffer[] = [];

@@ -171,12 +171,7 @@ export async function playRandomSessions(options: {
  * Starts a two-player session of `game` by raw requests and resolves to both
  * joins (ids 0 and 1). The second join repeats until the first has created the session.
  */
-export async function joinPair(
-  port: number,
-  game: string,
-  session: string,
-  names: [string, string] = ['', ''],
-): Promise<[Answer, Answer]> {
+export async function joinPair(port: number, game: string, session: string, names: [string, string] = ['', '']): Promise<[Answer, Answer]> {
   const a = send(port, { type: 'join', game, session, players: 2, name: names[0] });
   for (let attempt = 0; ; attempt++) {
     const b = await send(port, { type: 'join', game, session, players: null, name: names[1] });

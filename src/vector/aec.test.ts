@@ -140,12 +140,7 @@ describe('SessionAEC for TicTacToe', () => {
       ['player_1', new MinimaxPolicy(2)],
     ]);
     for (let game = 0; game < 30; game++) {
-      const g = await playGame(
-        aec,
-        (agent, last) => (policies.get(agent) as MinimaxPolicy).act([last.observation], [last.info.actionMask])[0] as number,
-        checkTicTacToe,
-        50,
-      );
+      const g = await playGame(aec, (agent, last) => (policies.get(agent) as MinimaxPolicy).act([last.observation], [last.info.actionMask])[0] as number, checkTicTacToe, 50);
       expect(checkTicTacToeEnd(aec, g)).toBe('draw');
     }
     await aec.close();

@@ -74,8 +74,7 @@ export class SessionAEC<Obs = Float32Array, Act = number> {
       const session = this.options.session ?? `aec-${randomBytes(6).toString('hex')}`;
       this.seats = Array.from(
         { length: this.players },
-        (_, i) =>
-          new Seat(this.factory(), { ...connection, session, players: this.players, name: `aec-${i}`, timeoutMs: this.options.timeoutMs }),
+        (_, i) => new Seat(this.factory(), { ...connection, session, players: this.players, name: `aec-${i}`, timeoutMs: this.options.timeoutMs }),
       );
       await Promise.all(this.seats.map((s) => s.join()));
       this.byAgent = new Map(this.seats.map((s) => [`player_${s.info.playerId}`, s]));

@@ -472,11 +472,7 @@ type Outcome = 'win' | 'loss' | 'draw';
  * need batchSize <= running pairs, as a seat waiting for its partner's move
  * cannot become ready on its own.
  */
-async function playSelfPlay(
-  v: AsyncVectorEnv<Float32Array, number>,
-  target: number,
-  rng: SeededRng,
-): Promise<{ games: number; outcomes: Outcome[][] }> {
+async function playSelfPlay(v: AsyncVectorEnv<Float32Array, number>, target: number, rng: SeededRng): Promise<{ games: number; outcomes: Outcome[][] }> {
   const outcomes = Array.from({ length: v.numEnvs }, (): Outcome[] => []);
   let inFlight = v.numEnvs;
   let games = 0;
@@ -561,12 +557,7 @@ describe('AsyncVectorEnv with self-play seats of one session', () => {
 
 describe('AsyncVectorEnv with different games', () => {
   it('steps TicTacToe and Yahtzee envs together, each with its own spaces', async () => {
-    const envs = [
-      makeEnv('TicTacToe', { seed: 1 }),
-      makeEnv('Yahtzee', { seed: 2 }),
-      makeEnv('TicTacToe', { seed: 3 }),
-      makeEnv('Yahtzee', { seed: 4 }),
-    ];
+    const envs = [makeEnv('TicTacToe', { seed: 1 }), makeEnv('Yahtzee', { seed: 2 }), makeEnv('TicTacToe', { seed: 3 }), makeEnv('Yahtzee', { seed: 4 })];
     const v = track(new AsyncVectorEnv<Float32Array, number>(envs, { batchSize: 2 }));
     expect(v.singleObservationSpace).toBe(envs[0]?.observationSpace);
     expect(v.singleActionSpace).toBe(envs[0]?.actionSpace);

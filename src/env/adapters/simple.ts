@@ -41,9 +41,11 @@ export interface SimpleAdapterSpec {
 
 /** Makes the adapter factory of a `SimpleAdapterSpec` (checked now, not at the first reset). */
 export function simpleAdapter(spec: SimpleAdapterSpec): AdapterFactory<Float32Array, number> {
-  if (!spec || typeof spec.game !== 'string' || spec.game === '') throw new InvalidOptionError(`Expected simpleAdapter's game to be a non-empty string, got ${JSON.stringify(spec?.game)}`);
+  if (!spec || typeof spec.game !== 'string' || spec.game === '')
+    throw new InvalidOptionError(`Expected simpleAdapter's game to be a non-empty string, got ${JSON.stringify(spec?.game)}`);
   for (const key of ['observationSize', 'actions'] as const) {
-    if (!(Number.isInteger(spec[key]) && spec[key] > 0)) throw new InvalidOptionError(`Expected simpleAdapter ${spec.game}'s ${key} to be a positive integer, got ${JSON.stringify(spec[key])}`);
+    if (!(Number.isInteger(spec[key]) && spec[key] > 0))
+      throw new InvalidOptionError(`Expected simpleAdapter ${spec.game}'s ${key} to be a positive integer, got ${JSON.stringify(spec[key])}`);
   }
   for (const key of ['observe', 'mask', 'move'] as const) {
     if (typeof spec[key] !== 'function') throw new InvalidOptionError(`Expected simpleAdapter ${spec.game}'s ${key} to be a function`);

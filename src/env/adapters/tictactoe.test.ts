@@ -8,7 +8,6 @@ import { makeEnv, type StepInfo } from '../env.ts';
 import { TICTACTOE_LINES } from '../../server/games/tictactoe.ts';
 import { TicTacToeAdapter } from './tictactoe.ts';
 
-
 /** The winner read off the board itself (null: none). */
 function boardWinner(board: number[]): number | null {
   for (const [a, b, c] of TICTACTOE_LINES) {

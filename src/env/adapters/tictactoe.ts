@@ -82,11 +82,7 @@ export class TicTacToeAdapter implements Adapter<Float32Array, number> {
     const board = state.board as number[];
     const mark = (v: number | undefined): string => (v === -1 ? '.' : v === seat.playerId ? 'X' : 'O');
     const rows = [0, 3, 6].map((r) => ` ${mark(board[r])} ${mark(board[r + 1])} ${mark(board[r + 2])}`);
-    const status = state.gameover
-      ? `game over: ${this.outcome(state, seat)}`
-      : state.current.includes(seat.playerId)
-        ? 'your move (X)'
-        : 'waiting for O';
+    const status = state.gameover ? `game over: ${this.outcome(state, seat)}` : state.current.includes(seat.playerId) ? 'your move (X)' : 'waiting for O';
     return `${rows.join('\n')}\n${status}`;
   }
 }

@@ -9,16 +9,7 @@ import { SeededRng } from '../../core/rng.ts';
 import type { Adapter, SeatInfo } from '../adapter.ts';
 import { randomLegal, YahtzeeGreedyPolicy } from '../bots.ts';
 import { makeEnv, type StepInfo } from '../env.ts';
-import {
-  rerollAction,
-  rerollDice,
-  YAHTZEE_ACTIONS,
-  YAHTZEE_ADD,
-  YAHTZEE_CROSS,
-  YAHTZEE_OBS,
-  YAHTZEE_REROLLS,
-  YahtzeeAdapter,
-} from './yahtzee.ts';
+import { rerollAction, rerollDice, YAHTZEE_ACTIONS, YAHTZEE_ADD, YAHTZEE_CROSS, YAHTZEE_OBS, YAHTZEE_REROLLS, YahtzeeAdapter } from './yahtzee.ts';
 
 const YAHTZEE = YAHTZEE_CATEGORIES.indexOf('Yahtzee');
 
@@ -140,7 +131,7 @@ describe('YahtzeeAdapter action encoding', () => {
     expect(adapter.actionSpace.contains(57)).toBe(false);
   });
 
-  it('shows the dice sorted by face and maps reroll positions back to the server\'s dice', () => {
+  it("shows the dice sorted by face and maps reroll positions back to the server's dice", () => {
     const adapter = newAdapter();
     const card = Object.fromEntries(YAHTZEE_CATEGORIES.map((c) => [c, null]));
     const state = { current: [0], gameover: false, current_name: 'a', dice: [5, 2, 6, 2, 1], scorecard: card } as unknown as GameState;
@@ -218,7 +209,9 @@ describe('YahtzeeAdapter masks equal the server rules', () => {
           const accepted = verdicts[a]!;
           stats.checks++;
           if ((mask[a] === 1) !== accepted && stats.mismatches.length < 10) {
-            stats.mismatches.push(`game ${seed} player ${id}: ${describeAction(a)} mask ${mask[a]} server ${accepted ? 'accepts' : 'refuses'}; dice ${JSON.stringify(state.dice)} card ${JSON.stringify(card)}`);
+            stats.mismatches.push(
+              `game ${seed} player ${id}: ${describeAction(a)} mask ${mask[a]} server ${accepted ? 'accepts' : 'refuses'}; dice ${JSON.stringify(state.dice)} card ${JSON.stringify(card)}`,
+            );
           }
           if (a === YAHTZEE_ADD + YAHTZEE && accepted && card.Yahtzee === 50) stats.yahtzee150++;
           if (a === YAHTZEE_CROSS + YAHTZEE && accepted && card.Yahtzee === 50) stats.crossOut150++;
@@ -338,12 +331,20 @@ describe('YahtzeeAdapter quirks, scripted', () => {
   it('rolls are exhausted after 3, counting the automatic roll', () => {
     const { play, mask, adapter } = allOnesSolo();
     expect(adapter.rollsLeft).toBe(2);
-    expect(mask().subarray(0, YAHTZEE_REROLLS).every((v) => v === 1)).toBe(true);
+    expect(
+      mask()
+        .subarray(0, YAHTZEE_REROLLS)
+        .every((v) => v === 1),
+    ).toBe(true);
     expect(play(rerollAction([0, 1]))).toBeNull();
     expect(adapter.rollsLeft).toBe(1);
     expect(play(rerollAction([4]))).toBeNull();
     expect(adapter.rollsLeft).toBe(0);
-    expect(mask().subarray(0, YAHTZEE_REROLLS).every((v) => v === 0)).toBe(true);
+    expect(
+      mask()
+        .subarray(0, YAHTZEE_REROLLS)
+        .every((v) => v === 0),
+    ).toBe(true);
     expect(play(rerollAction([4]))).toBe('dice were rolled three times already');
     // Scoring starts the next turn with fresh rolls.
     expect(play(YAHTZEE_ADD + 0)).toBeNull();

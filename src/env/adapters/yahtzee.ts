@@ -160,7 +160,11 @@ export class YahtzeeAdapter implements Adapter<Float32Array, number> {
   toMove(action: number, state: GameState): JsonObject {
     if (action < YAHTZEE_ADD) {
       const order = diceOrder((state.dice as number[] | undefined) ?? [0, 0, 0, 0, 0]);
-      return { roll_dice: rerollDice(action).map((shown) => order[shown] as number).sort((a, b) => a - b) };
+      return {
+        roll_dice: rerollDice(action)
+          .map((shown) => order[shown] as number)
+          .sort((a, b) => a - b),
+      };
     }
     if (action < YAHTZEE_CROSS) return { score: 'add points', category: YAHTZEE_CATEGORIES[action - YAHTZEE_ADD] as string };
     return { score: 'cross out', category: YAHTZEE_CATEGORIES[action - YAHTZEE_CROSS] as string };

@@ -41,7 +41,12 @@ describe('Chat', () => {
     expect(game.move({ name: '\ufeffbob' }, 1)).toBeNull();
     game.move({ message: '\u001fx\u2003' }, 0);
     game.move({ message: 'y\ufeff' }, 1);
-    expect(game.state(0)).toEqual({ messages: [['ann', 'x'], ['\ufeffbob', 'y\ufeff']] });
+    expect(game.state(0)).toEqual({
+      messages: [
+        ['ann', 'x'],
+        ['\ufeffbob', 'y\ufeff'],
+      ],
+    });
   });
 
   it('rejects empty names', () => {
@@ -68,7 +73,12 @@ describe('Chat', () => {
     game.move({ message: 'two' }, 0);
     // The old name is free again.
     expect(game.move({ name: 'ann' }, 1)).toBeNull();
-    expect(game.state(0)).toEqual({ messages: [['ann', 'one'], ['anna', 'two']] });
+    expect(game.state(0)).toEqual({
+      messages: [
+        ['ann', 'one'],
+        ['anna', 'two'],
+      ],
+    });
   });
 
   it('handles name and message in the same move, name first', () => {

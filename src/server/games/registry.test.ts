@@ -79,8 +79,20 @@ describe('GameRegistry', () => {
 
   it('the index re-exports the games, helpers and registry', () => {
     for (const name of [
-      'Chat', 'ChatGame', 'Echo', 'EchoGame', 'TicTacToe', 'TicTacToeGame', 'Yahtzee', 'YahtzeeGame',
-      'YAHTZEE_CATEGORIES', 'yahtzeeScore', 'yahtzeeTotal', 'GameRegistry', 'defaultGames', 'pyStrip',
+      'Chat',
+      'ChatGame',
+      'Echo',
+      'EchoGame',
+      'TicTacToe',
+      'TicTacToeGame',
+      'Yahtzee',
+      'YahtzeeGame',
+      'YAHTZEE_CATEGORIES',
+      'yahtzeeScore',
+      'yahtzeeTotal',
+      'GameRegistry',
+      'defaultGames',
+      'pyStrip',
     ]) {
       expect(games, name).toHaveProperty(name);
     }

@@ -22,9 +22,7 @@ export class GameRegistry {
       throw new TypeError(`game definition '${name}': minPlayers and maxPlayers must be integers`);
     }
     if (minPlayers < 1 || minPlayers > maxPlayers) {
-      throw new TypeError(
-        `game definition '${name}': players must satisfy 1 <= minPlayers <= maxPlayers (got ${minPlayers}..${maxPlayers})`,
-      );
+      throw new TypeError(`game definition '${name}': players must satisfy 1 <= minPlayers <= maxPlayers (got ${minPlayers}..${maxPlayers})`);
     }
     if (typeof def.create !== 'function') {
       throw new TypeError(`game definition '${name}': create must be a function`);

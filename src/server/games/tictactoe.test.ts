@@ -4,7 +4,16 @@ import { ScriptedRng } from '../../testing/scripted-rng.ts';
 import { TicTacToe, TicTacToeGame } from './tictactoe.ts';
 
 // The rows, columns and diagonals written out here, not taken from the rules: the test checks the rules' own table.
-const LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
+const LINES = [
+  [0, 1, 2],
+  [3, 4, 5],
+  [6, 7, 8],
+  [0, 3, 6],
+  [1, 4, 7],
+  [2, 5, 8],
+  [0, 4, 8],
+  [2, 4, 6],
+];
 
 const EMPTY = '[-1,-1,-1,-1,-1,-1,-1,-1,-1]';
 
@@ -146,11 +155,7 @@ describe('TicTacToe', () => {
       }
       check(legal >= 5 && legal <= 9, 'game length', g);
       const { board, winner } = game.state(0) as { board: number[]; winner: number | null };
-      const winners = new Set(
-        LINES
-          .filter(([a, b, c]) => board[a!] !== -1 && board[a!] === board[b!] && board[b!] === board[c!])
-          .map(([a]) => board[a!]),
-      );
+      const winners = new Set(LINES.filter(([a, b, c]) => board[a!] !== -1 && board[a!] === board[b!] && board[b!] === board[c!]).map(([a]) => board[a!]));
       if (winner === null) {
         check(winners.size === 0 && !board.includes(-1), 'draw with a line or an empty cell', g);
         outcomes.draw++;

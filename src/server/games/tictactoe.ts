@@ -2,9 +2,14 @@ import type { Game, GameDefinition, Json, Rng } from './game.ts';
 
 /** The cells of each row, column and diagonal of the board (cell = 3 * row + column). */
 export const TICTACTOE_LINES: readonly (readonly [number, number, number])[] = [
-  [0, 1, 2], [3, 4, 5], [6, 7, 8],
-  [0, 3, 6], [1, 4, 7], [2, 5, 8],
-  [0, 4, 8], [2, 4, 6],
+  [0, 1, 2],
+  [3, 4, 5],
+  [6, 7, 8],
+  [0, 3, 6],
+  [1, 4, 7],
+  [2, 5, 8],
+  [0, 4, 8],
+  [2, 4, 6],
 ];
 
 /** Whether `player`'s marks fill a line of `board` (any encoding of marks: ids, +1/-1, ...). */

@@ -33,13 +33,7 @@ function card(game: YahtzeeGame, player = 0): Record<string, number | null> {
 }
 
 /** Scores for the current player; `next` are the dice rolled for the following turn. */
-function score(
-  game: YahtzeeGame,
-  rng: ScriptedRng,
-  category: Json,
-  next: number[],
-  op: 'add points' | 'cross out' = 'add points',
-): Json | null | undefined {
+function score(game: YahtzeeGame, rng: ScriptedRng, category: Json, next: number[], op: 'add points' | 'cross out' = 'add points'): Json | null | undefined {
   rng.push(...next);
   return game.move({ score: op, category }, game.currentPlayers()[0]!);
 }
@@ -54,8 +48,19 @@ describe('Yahtzee definition and helpers', () => {
 
   it('lists the categories in scorecard order', () => {
     expect(YAHTZEE_CATEGORIES).toEqual([
-      'Ones', 'Twos', 'Threes', 'Fours', 'Fives', 'Sixes', 'Chance', 'Three of a Kind',
-      'Four of a Kind', 'Full House', 'Small Straight', 'Large Straight', 'Yahtzee',
+      'Ones',
+      'Twos',
+      'Threes',
+      'Fours',
+      'Fives',
+      'Sixes',
+      'Chance',
+      'Three of a Kind',
+      'Four of a Kind',
+      'Full House',
+      'Small Straight',
+      'Large Straight',
+      'Yahtzee',
     ]);
   });
 
@@ -141,7 +146,13 @@ describe('Yahtzee state', () => {
   it('shows scorecard then dice during naming, with all unnamed players current', () => {
     const rng = new ScriptedRng([1, 2, 3, 4, 5]);
     const game = new YahtzeeGame(2, rng);
-    expect(rng.calls).toEqual([[1, 6], [1, 6], [1, 6], [1, 6], [1, 6]]);
+    expect(rng.calls).toEqual([
+      [1, 6],
+      [1, 6],
+      [1, 6],
+      [1, 6],
+      [1, 6],
+    ]);
     expect(game.currentPlayers()).toEqual([0, 1]);
     expect(game.gameOver()).toBe(false);
     expect(JSON.stringify(game.state(0))).toBe(`{"scorecard":${ALL_NULL},"dice":[1,2,3,4,5]}`);
@@ -151,9 +162,7 @@ describe('Yahtzee state', () => {
   it('adds current_name between scorecard and dice while playing', () => {
     const { game } = solo([6, 5, 3, 1, 6]);
     expect(game.currentPlayers()).toEqual([0]);
-    expect(JSON.stringify(game.state(0))).toBe(
-      `{"scorecard":${ALL_NULL},"current_name":"solo","dice":[6,5,3,1,6]}`,
-    );
+    expect(JSON.stringify(game.state(0))).toBe(`{"scorecard":${ALL_NULL},"current_name":"solo","dice":[6,5,3,1,6]}`);
   });
 
   it('hands out copies', () => {
@@ -161,9 +170,7 @@ describe('Yahtzee state', () => {
     const state = game.state(0);
     (state.dice as number[])[0] = 1;
     (state.scorecard as Record<string, number>).Ones = 5;
-    expect(JSON.stringify(game.state(0))).toBe(
-      `{"scorecard":${ALL_NULL},"current_name":"solo","dice":[6,5,3,1,6]}`,
-    );
+    expect(JSON.stringify(game.state(0))).toBe(`{"scorecard":${ALL_NULL},"current_name":"solo","dice":[6,5,3,1,6]}`);
     const current = game.currentPlayers();
     current.push(7);
     expect(game.currentPlayers()).toEqual([0]);
@@ -370,9 +377,7 @@ describe('Yahtzee moves', () => {
     // Python looks these up in a dict and crashes (unhashable type).
     expect(() => game.move({ score: 'cross out', category: ['Chance'] }, 0)).toThrow(TypeError);
     expect(() => game.move({ score: 'cross out', category: {} }, 0)).toThrow(TypeError);
-    expect(JSON.stringify(game.state(0))).toBe(
-      `{"scorecard":${ALL_NULL},"current_name":"solo","dice":[1,2,3,4,5]}`,
-    );
+    expect(JSON.stringify(game.state(0))).toBe(`{"scorecard":${ALL_NULL},"current_name":"solo","dice":[1,2,3,4,5]}`);
   });
 
   it('refuses a category twice, for add points and cross out', () => {
@@ -490,9 +495,7 @@ describe('Yahtzee moves', () => {
     expect(card(game, 1).Chance).toBe(6 + 6 + 3 + 4 + 5);
     expect(card(game, 0).Chance).toBeNull();
     expect(game.currentPlayers()).toEqual([2]);
-    expect(JSON.stringify(game.state(1))).toBe(
-      `{"scorecard":${ALL_NULL.replace('"Chance":null', '"Chance":24')},"current_name":"kim","dice":[2,2,2,2,2]}`,
-    );
+    expect(JSON.stringify(game.state(1))).toBe(`{"scorecard":${ALL_NULL.replace('"Chance":null', '"Chance":24')},"current_name":"kim","dice":[2,2,2,2,2]}`);
     rng.push(3);
     expect(game.move({ roll_dice: [0] }, 2)).toBeNull();
     expect(score(game, rng, 'Twos', [1, 1, 1, 1, 1])).toBeNull();
@@ -582,9 +585,7 @@ describe('Yahtzee moves', () => {
           if (result === null) rolls = 1;
           else check(JSON.stringify(game.state(0)) === beforeJson, 'failed score changed state', g);
         } else {
-          const junk = pick<{ [key: string]: Json }>([
-            {}, { name: 'x' }, { score: 'x', category: 'Chance' }, { score: 'add points' }, { roll_dice: [9] },
-          ]);
+          const junk = pick<{ [key: string]: Json }>([{}, { name: 'x' }, { score: 'x', category: 'Chance' }, { score: 'add points' }, { roll_dice: [9] }]);
           const result = game.move(junk, 0);
           check(typeof result === 'string', 'junk accepted', g);
           check(JSON.stringify(game.state(0)) === beforeJson, 'junk changed state', g);
@@ -596,7 +597,11 @@ describe('Yahtzee moves', () => {
       const sc = final.scorecard as Record<string, number>;
       check(Object.keys(final).join() === 'scorecard,ranking', 'final state keys', g);
       check(Object.keys(sc).join() === YAHTZEE_CATEGORIES.join(), 'category order', g);
-      check(Object.values(sc).every((v) => typeof v === 'number' && v >= 0), 'scorecard full', g);
+      check(
+        Object.values(sc).every((v) => typeof v === 'number' && v >= 0),
+        'scorecard full',
+        g,
+      );
       check(JSON.stringify(final.ranking) === JSON.stringify({ [`player ${g}`]: yahtzeeTotal(sc) }), 'ranking', g);
       check(game.currentPlayers().length === 0, 'current after the end', g);
     }
@@ -604,10 +609,21 @@ describe('Yahtzee moves', () => {
     expect(scored).toBeGreaterThan(200 * 5);
     expect([...errors].sort()).toEqual(
       [
-        'category was already used', 'dice were rolled three times already', 'no selection of dice entered',
-        'no four of a kind', 'no full house', 'no large straight', 'no small straight', 'no three of a kind',
-        'no yahtzee', 'there are no 1s', 'there are no 2s', 'there are no 3s', 'there are no 4s',
-        'there are no 5s', 'there are no 6s',
+        'category was already used',
+        'dice were rolled three times already',
+        'no selection of dice entered',
+        'no four of a kind',
+        'no full house',
+        'no large straight',
+        'no small straight',
+        'no three of a kind',
+        'no yahtzee',
+        'there are no 1s',
+        'there are no 2s',
+        'there are no 3s',
+        'there are no 4s',
+        'there are no 5s',
+        'there are no 6s',
       ].sort(),
     );
   });

@@ -3,9 +3,19 @@ import { pyStrip } from './pystr.ts';
 
 /** The 13 scorecard categories, in the order the scorecard lists them. */
 export const YAHTZEE_CATEGORIES = [
-  'Ones', 'Twos', 'Threes', 'Fours', 'Fives', 'Sixes',
-  'Chance', 'Three of a Kind', 'Four of a Kind', 'Full House',
-  'Small Straight', 'Large Straight', 'Yahtzee',
+  'Ones',
+  'Twos',
+  'Threes',
+  'Fours',
+  'Fives',
+  'Sixes',
+  'Chance',
+  'Three of a Kind',
+  'Four of a Kind',
+  'Full House',
+  'Small Straight',
+  'Large Straight',
+  'Yahtzee',
 ] as const;
 
 /** One of the 13 scorecard categories. */
@@ -50,9 +60,7 @@ export function yahtzeeScore(category: string, dice: readonly number[]): number 
       // Five of a kind has no count of 2 or 3, so it is not a full house.
       return counts.includes(2) && counts.includes(3) ? 25 : 'no full house';
     case 'Small Straight':
-      return has(3) && has(4) && ((has(1) && has(2)) || (has(2) && has(5)) || (has(5) && has(6)))
-        ? 30
-        : 'no small straight';
+      return has(3) && has(4) && ((has(1) && has(2)) || (has(2) && has(5)) || (has(5) && has(6))) ? 30 : 'no small straight';
     case 'Large Straight':
       return has(2) && has(3) && has(4) && has(5) && (has(1) || has(6)) ? 40 : 'no large straight';
     case 'Yahtzee':
