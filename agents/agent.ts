@@ -1,5 +1,6 @@
 import type { Symmetry } from '../src/env/adapter.ts';
 import type { Policy } from '../src/env/policy.ts';
+import type { VectorBatch } from '../src/vector/async-vector.ts';
 
 /**
  * One step of experience from each env that acted, in parallel arrays:
@@ -18,6 +19,36 @@ export interface TransitionBatch {
   nextMasks: Uint8Array[];
   terminated: boolean[];
   truncated: boolean[];
+}
+
+/** What each env of a vector acted on last: its observation, its mask and the action taken, by env id. */
+export interface LastActions {
+  obs: Array<Float32Array | undefined>;
+  mask: Array<Uint8Array | undefined>;
+  action: number[];
+}
+
+/** Appends to `t`, as env `envId`, the transition of env `id`: what it acted on last, then what step `k` of `batch` brought. */
+export function pushTransition(t: TransitionBatch, envId: number, last: LastActions, id: number, batch: VectorBatch<Float32Array>, k: number): void {
+  t.envIds.push(envId);
+  t.observations.push(last.obs[id] as Float32Array);
+  t.masks.push(last.mask[id] as Uint8Array);
+  t.actions.push(last.action[id] as number);
+  t.rewards.push(batch.rewards[k] as number);
+  t.nextObservations.push(batch.observations[k] as Float32Array);
+  t.nextMasks.push(batch.infos[k]!.actionMask);
+  t.terminated.push(batch.terminated[k] === 1);
+  t.truncated.push(batch.truncated[k] === 1);
+}
+
+/** The learner's exploring actions for the envs in `ids`, from what each acted on last (no call when `ids` is empty). */
+export async function exploreFrom(agent: Learner, ids: number[], last: LastActions): Promise<number[]> {
+  if (ids.length === 0) return [];
+  return agent.explore(
+    ids.map((id) => last.obs[id] as Float32Array),
+    ids.map((id) => last.mask[id] as Uint8Array),
+    ids,
+  );
 }
 
 /** Numbers a learner reports after an update (losses, epsilon, ...), for metrics.jsonl. */

@@ -165,3 +165,15 @@ export async function saveAtomically(dir: string, write: (tmp: string) => Promis
   await rename(tmp, dir);
   await rm(`${dir}.old`, { recursive: true, force: true });
 }
+
+/** Restores an agent saved with `save(dir)`: `create` makes it from the header's spec and config, then it loads the folder. */
+export async function restoreAgent<A extends { load(dir: string): Promise<void> }, C>(
+  dir: string,
+  agent: string,
+  create: (spec: LearnerSpec, config: C) => A | Promise<A>,
+): Promise<A> {
+  const header = await readHeader(dir, agent);
+  const restored = await create(header.spec as LearnerSpec, header.config as C);
+  await restored.load(dir);
+  return restored;
+}

@@ -196,6 +196,6 @@ describe('the packed package', () => {
     expect(help.stdout).toMatch(/game-gym train/);
     const bad = run(bin, ['train', '--envs', '0', '--no-progress'], project);
     expect(bad.status).toBe(1);
-    expect(bad.stderr.trim().split('\n')).toEqual(['game-gym train: Expected envs to be a positive integer, got 0 [E_INVALID_OPTION]']);
+    expect(bad.stderr.trim().split('\n')).toEqual(['game-gym train: Expected --envs to be a positive integer, got 0 [E_INVALID_OPTION]']);
   }, 60_000);
 });

@@ -5,7 +5,7 @@
  * inference over its sessions, and the transitions it plays packed in
  * compact binary for the learner.
  */
-import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
+import { exploreFrom, pushTransition, type Learner, type LearnerSpec, type TransitionBatch } from '../agent.ts';
 import { episodeEnd, makeTrainingEnvs, type EpisodeEnd, type TrainConfig } from '../training/trainer.ts';
 import { createLearner } from '../training/registry.ts';
 import { embeddedGames } from '../../src/games/registry.ts';
@@ -111,15 +111,7 @@ export async function actLoop(o: ActLoopOptions): Promise<number> {
         const obs = batch.observations[k] as Float32Array;
         if (!last.fresh[id]) {
           const done = batch.terminated[k] === 1 || batch.truncated[k] === 1;
-          out.envIds.push(o.index * n + id);
-          out.observations.push(last.obs[id] as Float32Array);
-          out.masks.push(last.mask[id] as Uint8Array);
-          out.actions.push(last.action[id] as number);
-          out.rewards.push(batch.rewards[k] as number);
-          out.nextObservations.push(obs);
-          out.nextMasks.push(info.actionMask);
-          out.terminated.push(batch.terminated[k] === 1);
-          out.truncated.push(batch.truncated[k] === 1);
+          pushTransition(out, o.index * n + id, last, id, batch, k);
           if (done) ends.push(episodeEnd(info));
           last.fresh[id] = done;
         } else {
@@ -134,13 +126,7 @@ export async function actLoop(o: ActLoopOptions): Promise<number> {
         version = newer.version;
       }
       const acting = batch.envIds.filter((id) => !last.fresh[id]);
-      const chosen = acting.length
-        ? await agent.explore(
-            acting.map((id) => last.obs[id] as Float32Array),
-            acting.map((id) => last.mask[id] as Uint8Array),
-            acting,
-          )
-        : [];
+      const chosen = await exploreFrom(agent, acting, last);
       const actions = batch.envIds.map((id) => (last.action[id] = acting.includes(id) ? (chosen[acting.indexOf(id)] as number) : 0));
       vector.send(actions, batch.envIds);
       if (out.actions.length >= flushAt) {

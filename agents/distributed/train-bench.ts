@@ -7,6 +7,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { TRAIN_DEFAULTS } from '../training/config.ts';
 import { train, type ExperienceSource, type ExperienceSourceFactory } from '../training/trainer.ts';
 import { actorExperience } from './train-actors.ts';
 
@@ -34,7 +35,8 @@ export async function measureTrainActors(o: { actors: number; steps: number; env
   try {
     const cpu = process.cpuUsage();
     const config = {
-      game: 'TicTacToe',
+      // The trainer's default game (TicTacToe): the figures compare with the single-process train bench.
+      game: TRAIN_DEFAULTS.game,
       agent: 'dqn' as const,
       envs: o.envs,
       steps: o.steps,

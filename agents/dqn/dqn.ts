@@ -24,7 +24,7 @@ import { randomLegal } from '../../src/env/bots.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import { SeededRng } from '../../src/core/rng.ts';
 import type { ActDetails, Learner, LearnerSpec, LearnStats, SaveOptions, TransitionBatch, WithActDetails } from '../agent.ts';
-import { LEARNER_DIR, POLICY_DIR, readHeader, writeAgentFolder } from '../checkpoint.ts';
+import { LEARNER_DIR, POLICY_DIR, readHeader, restoreAgent, writeAgentFolder } from '../checkpoint.ts';
 import { checkLearnerSpec, scheduleSteps } from '../spec.ts';
 import type { NamedTensor } from '../tf/adam.ts';
 import { initBackend } from '../tf/backend.ts';
@@ -92,11 +92,8 @@ export class DqnAgent implements Learner, WithActDetails {
   }
 
   /** An agent restored from `save(dir)`: ready to act, and to go on training exactly where it stopped when the folder has its learner state. */
-  static async fromCheckpoint(dir: string): Promise<DqnAgent> {
-    const header = await readHeader(dir, 'dqn');
-    const agent = await DqnAgent.create(header.spec as LearnerSpec, header.config as DqnConfig);
-    await agent.load(dir);
-    return agent;
+  static fromCheckpoint(dir: string): Promise<DqnAgent> {
+    return restoreAgent(dir, 'dqn', (spec, config: DqnConfig) => DqnAgent.create(spec, config));
   }
 
   // -------------------------------------------------------------------------

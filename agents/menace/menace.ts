@@ -4,7 +4,7 @@ import { randomLegal } from '../../src/env/bots.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import { SeededRng } from '../../src/core/rng.ts';
 import type { LearnStats, Learner, LearnerSpec, SaveOptions, TransitionBatch } from '../agent.ts';
-import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, readJson, writeAgentFolder } from '../checkpoint.ts';
+import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, restoreAgent, readJson, writeAgentFolder } from '../checkpoint.ts';
 import { checkLearnerSpec } from '../spec.ts';
 import { resolveMenaceConfig, type MenaceConfig } from './config.ts';
 
@@ -172,11 +172,8 @@ export class MenaceAgent implements Learner {
     return new MenaceAgent(checkMenaceSpec(spec), resolveMenaceConfig(config));
   }
 
-  static async fromCheckpoint(dir: string): Promise<MenaceAgent> {
-    const header = await readHeader(dir, MENACE_NAME);
-    const agent = MenaceAgent.create(header.spec as LearnerSpec, header.config as MenaceConfig);
-    await agent.load(dir);
-    return agent;
+  static fromCheckpoint(dir: string): Promise<MenaceAgent> {
+    return restoreAgent(dir, MENACE_NAME, (spec, config: MenaceConfig) => MenaceAgent.create(spec, config));
   }
 
   get config(): MenaceConfig {

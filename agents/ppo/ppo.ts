@@ -47,7 +47,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import { SeededRng } from '../../src/core/rng.ts';
 import type { ActDetails, Learner, LearnerSpec, LearnStats, SaveOptions, TransitionBatch, WithActDetails } from '../agent.ts';
-import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, writeAgentFolder } from '../checkpoint.ts';
+import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, restoreAgent, writeAgentFolder } from '../checkpoint.ts';
 import { show } from '../config.ts';
 import { checkLearnerSpec } from '../spec.ts';
 import { Adam, clipScale } from '../tf/adam.ts';
@@ -196,11 +196,8 @@ export class PpoAgent implements Learner, WithActDetails {
   }
 
   /** An agent restored from `save(dir)`: same weights, config and (when saved) Adam state, counters, rng and buffers. */
-  static async fromCheckpoint(dir: string): Promise<PpoAgent> {
-    const header = await readHeader(dir, 'ppo');
-    const agent = await PpoAgent.create(header.spec as LearnerSpec, header.config as PpoConfig);
-    await agent.load(dir);
-    return agent;
+  static fromCheckpoint(dir: string): Promise<PpoAgent> {
+    return restoreAgent(dir, 'ppo', (spec, config: PpoConfig) => PpoAgent.create(spec, config));
   }
 
   /** The resolved config (defaults filled in). */

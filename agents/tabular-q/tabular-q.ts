@@ -4,7 +4,7 @@ import { randomLegal } from '../../src/env/bots.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import { SeededRng } from '../../src/core/rng.ts';
 import type { LearnStats, Learner, LearnerSpec, SaveOptions, TransitionBatch } from '../agent.ts';
-import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, readJson, writeAgentFolder } from '../checkpoint.ts';
+import { CheckpointError, LEARNER_DIR, POLICY_DIR, readHeader, restoreAgent, readJson, writeAgentFolder } from '../checkpoint.ts';
 import { checkLearnerSpec, scheduleSteps } from '../spec.ts';
 import { resolveTabularQConfig, type TabularQConfig } from './config.ts';
 
@@ -69,11 +69,8 @@ export class TabularQAgent implements Learner {
     return new TabularQAgent(checkLearnerSpec(spec), resolveTabularQConfig(config));
   }
 
-  static async fromCheckpoint(dir: string): Promise<TabularQAgent> {
-    const header = await readHeader(dir, TABULAR_Q_NAME);
-    const agent = TabularQAgent.create(header.spec as LearnerSpec, header.config as TabularQConfig);
-    await agent.load(dir);
-    return agent;
+  static fromCheckpoint(dir: string): Promise<TabularQAgent> {
+    return restoreAgent(dir, TABULAR_Q_NAME, (spec, config: TabularQConfig) => TabularQAgent.create(spec, config));
   }
 
   get config(): TabularQConfig {

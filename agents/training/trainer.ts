@@ -16,7 +16,7 @@ import { deriveSeed } from '../../src/core/seeds.ts';
 import { ProgressBar, compact, configLines } from '../../src/core/progress.ts';
 import { initBackend, describeBackend } from '../tf/backend.ts';
 import { AsyncVectorEnv, VectorEnvError } from '../../src/vector/async-vector.ts';
-import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
+import { exploreFrom, pushTransition, type Learner, type LearnerSpec, type TransitionBatch } from '../agent.ts';
 import { batchCalls } from './batching.ts';
 import { writeCurveSvg, type CurvePoint } from './curve.ts';
 import { evaluatePolicy, type EvaluationResult } from './evaluate.ts';
@@ -440,15 +440,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         } else {
           const terminated = batch.terminated[k] === 1;
           const truncated = batch.truncated[k] === 1;
-          t.envIds.push(id);
-          t.observations.push(last.obs[id] as Float32Array);
-          t.masks.push(last.mask[id] as Uint8Array);
-          t.actions.push(last.action[id] as number);
-          t.rewards.push(batch.rewards[k] as number);
-          t.nextObservations.push(obs);
-          t.nextMasks.push(info.actionMask);
-          t.terminated.push(terminated);
-          t.truncated.push(truncated);
+          pushTransition(t, id, last, id, batch, k);
           state.envSteps++;
           if (terminated || truncated) {
             last.pendingReset[id] = true;
@@ -466,13 +458,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       }
 
       const acting = batch.envIds.filter((id) => !last.pendingReset[id]);
-      const chosen = acting.length
-        ? await agent.explore(
-            acting.map((id) => last.obs[id] as Float32Array),
-            acting.map((id) => last.mask[id] as Uint8Array),
-            acting,
-          )
-        : [];
+      const chosen = await exploreFrom(agent, acting, last);
       const actions = batch.envIds.map((id) => {
         const k = acting.indexOf(id);
         const a = k >= 0 ? (chosen[k] as number) : 0; // ignored: the env resets (next-step autoreset)
