@@ -8,7 +8,7 @@ import { GameFramework } from '../../src/server/framework.ts';
 import { SeededRng } from '../../src/core/rng.ts';
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
-import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from '../testing/learners.ts';
+import { emptyBatch, expectSameAgent, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from '../testing/learners.ts';
 import { MENACE_DEFAULTS, resolveMenaceConfig } from './config.ts';
 import { MenaceAgent } from './menace.ts';
 
@@ -250,28 +250,7 @@ describe('MenaceAgent on TicTacToe', () => {
     expect(loaded.config).toEqual(agent.config);
     expect(loaded.boxCount).toBe(agent.boxCount);
 
-    const rng = new SeededRng('boards');
-    const boards: Float32Array[] = [];
-    const masks: Uint8Array[] = [];
-    for (let n = 0; n < 2000; n++) {
-      const cells = Array.from({ length: 9 }, () => '.xo'[rng.int(0, 2)] as string).join('');
-      if (!cells.includes('.')) continue;
-      boards.push(obsOf(cells));
-      masks.push(maskOf(cells));
-    }
-    expect(loaded.act(boards, masks)).toEqual(agent.act(boards, masks));
-
-    const copies = games.map((g) => g.clone());
-    const a = await simulate(agent, games, 300);
-    const b = await simulate(loaded, copies, 300);
-    expect(b).toEqual(a);
-    const dirA = await tempDir();
-    const dirB = await tempDir();
-    await agent.save(dirA);
-    await loaded.save(dirB);
-    for (const file of ['policy/boxes.json', 'learner/state.json']) {
-      expect(await readFile(path.join(dirB, file), 'utf8')).toEqual(await readFile(path.join(dirA, file), 'utf8'));
-    }
+    await expectSameAgent(agent, loaded, games, ['policy/boxes.json', 'learner/state.json'], tempDir);
   }, 30_000);
 });
 

@@ -8,7 +8,7 @@ import { GameFramework } from '../../src/server/framework.ts';
 import { SeededRng } from '../../src/core/rng.ts';
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { Learner, LearnerSpec, TransitionBatch } from '../agent.ts';
-import { emptyBatch, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from '../testing/learners.ts';
+import { emptyBatch, expectSameAgent, LocalGame, maskOf, obsOf, play, simulate, vector, type Results } from '../testing/learners.ts';
 import { resolveTabularQConfig, TABULAR_Q_DEFAULTS } from './config.ts';
 import { observationKey, TabularQAgent } from './tabular-q.ts';
 
@@ -236,28 +236,7 @@ describe('TabularQAgent on TicTacToe', () => {
     expect(loaded.tableSize).toBe(agent.tableSize);
     expect(loaded.steps).toBe(agent.steps);
 
-    const rng = new SeededRng('boards');
-    const boards: Float32Array[] = [];
-    const masks: Uint8Array[] = [];
-    for (let n = 0; n < 2000; n++) {
-      const cells = Array.from({ length: 9 }, () => '.xo'[rng.int(0, 2)] as string).join('');
-      if (!cells.includes('.')) continue;
-      boards.push(obsOf(cells));
-      masks.push(maskOf(cells));
-    }
-    expect(loaded.act(boards, masks)).toEqual(agent.act(boards, masks));
-
-    const copies = games.map((g) => g.clone());
-    const a = await simulate(agent, games, 300);
-    const b = await simulate(loaded, copies, 300);
-    expect(b).toEqual(a);
-    const dirA = await tempDir();
-    const dirB = await tempDir();
-    await agent.save(dirA);
-    await loaded.save(dirB);
-    for (const file of ['policy/table.json', 'learner/state.json']) {
-      expect(await readFile(path.join(dirB, file), 'utf8')).toEqual(await readFile(path.join(dirA, file), 'utf8'));
-    }
+    const { boards, masks, savedDir: dirA } = await expectSameAgent(agent, loaded, games, ['policy/table.json', 'learner/state.json'], tempDir);
     // Loading into an existing agent replaces its state too.
     const other = TabularQAgent.create(SPEC, { alpha: 0.1 });
     await other.load(dirA);

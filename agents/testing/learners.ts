@@ -1,5 +1,8 @@
 // Test support shared by the learners' tests: a TicTacToe game against a seeded random
 // opponent in process, and a loop that trains or evaluates a learner through real envs.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'vitest';
 import { makeEnv } from '../../src/env/env.ts';
 import type { GameFramework } from '../../src/server/framework.ts';
 import { SeededRng } from '../../src/core/rng.ts';
@@ -169,4 +172,41 @@ export async function play(vec: AsyncVectorEnv, agent: Learner, games: number, t
     ids = [...ids, ...b.envIds];
   }
   return results;
+}
+
+/**
+ * Expects `loaded` (restored from `agent`'s checkpoint) to be the same agent: the same greedy actions on
+ * 2,000 random boards, the same 300 steps of play from clones of `games`, and the same `files` when both are saved.
+ * Returns the boards, their masks and the folder `agent` was saved to, for further checks.
+ */
+export async function expectSameAgent(
+  agent: Learner & { save(dir: string): Promise<void> },
+  loaded: Learner & { save(dir: string): Promise<void> },
+  games: LocalGame[],
+  files: string[],
+  tempDir: () => Promise<string>,
+): Promise<{ boards: Float32Array[]; masks: Uint8Array[]; savedDir: string }> {
+  const rng = new SeededRng('boards');
+  const boards: Float32Array[] = [];
+  const masks: Uint8Array[] = [];
+  for (let n = 0; n < 2000; n++) {
+    const cells = Array.from({ length: 9 }, () => '.xo'[rng.int(0, 2)] as string).join('');
+    if (!cells.includes('.')) continue;
+    boards.push(obsOf(cells));
+    masks.push(maskOf(cells));
+  }
+  expect(await loaded.act(boards, masks)).toEqual(await agent.act(boards, masks));
+
+  const copies = games.map((g) => g.clone());
+  const a = await simulate(agent, games, 300);
+  const b = await simulate(loaded, copies, 300);
+  expect(b).toEqual(a);
+  const dirA = await tempDir();
+  const dirB = await tempDir();
+  await agent.save(dirA);
+  await loaded.save(dirB);
+  for (const file of files) {
+    expect(await readFile(path.join(dirB, file), 'utf8')).toEqual(await readFile(path.join(dirA, file), 'utf8'));
+  }
+  return { boards, masks, savedDir: dirA };
 }
