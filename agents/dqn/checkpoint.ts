@@ -1,14 +1,15 @@
 /**
  * DQN's agent folder (see agents/checkpoint.ts): `policy/` holds the online
  * Q-network (model.json + weights.bin); `learner/` holds the target network
- * (`target/`), Adam's state (optimizer.json + optimizer.bin), the replay
+ * (`target/`), Adam's state (optimizer.json + optimizer.bin, the layout of
+ * tfjs's AdamOptimizer, which wrote them before Adam moved to JS), the replay
  * buffer (replay.json + replay.bin) and state.json (counters, generator).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { CheckpointError, readJson } from '../checkpoint.ts';
-import { restoreTfAdam, saveTfAdam, type TfAdamState } from '../tf/adam.ts';
+import { restoreFromTfAdamState, toTfAdamState, type Adam, type TfAdamState } from '../tf/adam.ts';
 import { loadModel, saveModel } from '../tf/io.ts';
 import { bytesOf, concatBytes } from '../tf/tensors.ts';
 import { SECTIONS, type ReplayBuffer, type Section } from './replay-buffer.ts';
@@ -34,11 +35,18 @@ export const savePolicy = (dir: string, online: tf.LayersModel): Promise<void> =
 export const loadPolicy = (dir: string): Promise<tf.LayersModel> => loadModel(dir);
 
 /** Writes the learner state into `dir` (the folder's learner/). */
-export async function saveLearner(dir: string, target: tf.LayersModel, optimizer: tf.AdamOptimizer, buffer: ReplayBuffer, counters: DqnCounters): Promise<void> {
+export async function saveLearner(
+  dir: string,
+  target: tf.LayersModel,
+  adam: Adam,
+  weights: Array<{ name: string; shape: number[] }>,
+  buffer: ReplayBuffer,
+  counters: DqnCounters,
+): Promise<void> {
   await saveModel(target, path.join(dir, 'target'));
-  const adam = await saveTfAdam(optimizer);
-  await writeFile(path.join(dir, 'optimizer.bin'), adam.bytes);
-  await writeFile(path.join(dir, 'optimizer.json'), JSON.stringify(adam.state));
+  const saved = toTfAdamState(adam, weights);
+  await writeFile(path.join(dir, 'optimizer.bin'), saved.bytes);
+  await writeFile(path.join(dir, 'optimizer.json'), JSON.stringify(saved.state));
 
   // Replay buffer: the filled part of each array, back to back.
   const parts = buffer.parts();
@@ -55,12 +63,8 @@ export async function saveLearner(dir: string, target: tf.LayersModel, optimizer
   await writeFile(path.join(dir, 'state.json'), JSON.stringify(counters));
 }
 
-/** Reads the learner state of `dir` (learner/), filling `buffer` in place; the caller owns the returned network and optimizer. */
-export async function loadLearner(
-  dir: string,
-  buffer: ReplayBuffer,
-  learningRate: number,
-): Promise<{ target: tf.LayersModel; optimizer: tf.AdamOptimizer; counters: DqnCounters }> {
+/** Reads the learner state of `dir` (learner/), filling `buffer` and `adam` in place; the caller owns the returned network. */
+export async function loadLearner(dir: string, buffer: ReplayBuffer, adam: Adam): Promise<{ target: tf.LayersModel; counters: DqnCounters }> {
   const replay = await readJson<ReplayFile>(path.join(dir, 'replay.json'));
   if (replay.capacity !== buffer.capacity) {
     throw new CheckpointError(`The checkpoint's replay buffer holds ${replay.capacity} transitions, this agent's ${buffer.capacity}`);
@@ -69,8 +73,12 @@ export async function loadLearner(
   const counters = await readJson<DqnCounters>(path.join(dir, 'state.json'));
   const replayBytes = bytesOf(await readFile(path.join(dir, 'replay.bin')));
   const optimizerBytes = await readFile(path.join(dir, 'optimizer.bin'));
+  try {
+    restoreFromTfAdamState(adam, adamState, optimizerBytes);
+  } catch (error) {
+    throw new CheckpointError(`optimizer.bin in ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const target = await loadModel(path.join(dir, 'target'));
-  const optimizer = await restoreTfAdam(adamState, optimizerBytes, learningRate);
   for (const s of replay.sections) {
     const array = buffer[s.name];
     const Ctor = array.constructor as new (b: ArrayBuffer, o: number, n: number) => typeof array;
@@ -78,5 +86,5 @@ export async function loadLearner(
   }
   buffer.size = replay.size;
   buffer.pos = replay.pos;
-  return { target, optimizer, counters };
+  return { target, counters };
 }

@@ -12,7 +12,8 @@ import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { LearnerSpec, TransitionBatch } from '../agent.ts';
 import { DQN_DEFAULTS, resolveDqnConfig, type DqnConfig } from './config.ts';
 import { DqnAgent } from './dqn.ts';
-import { qForwardTrain } from './network.ts';
+import { denseStack, denseStackGrads } from '../tf/dense.ts';
+import { denseLayers } from './network.ts';
 
 const SPEC: LearnerSpec = { observationSize: 10, actionCount: 6, numEnvs: 4, seed: 0 };
 
@@ -145,24 +146,27 @@ describe('DqnAgent', () => {
     }
   });
 
-  it('computes the same gradients as tfjs autodiff of the layers model', async () => {
+  it('computes the same gradients by hand as tfjs autodiff of the layers model', async () => {
     const model = tf.sequential({
       layers: [tf.layers.dense({ units: 32, activation: 'relu', inputShape: [10] }), tf.layers.dense({ units: 16, activation: 'relu' }), tf.layers.dense({ units: 6 })],
     });
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const rng = new SeededRng('grads');
     const x = tf.tensor2d(Array.from({ length: 24 }, () => Array.from(randomObs(rng, 10), (v) => v - 0.5)));
-    const w = tf.randomNormal([24, 6], 0, 1, 'float32', 7);
-    const ours = tf.variableGrads(() => qForwardTrain(variables, x).mul(w).sum() as tf.Scalar, variables);
+    const w = tf.randomNormal<tf.Rank.R2>([24, 6], 0, 1, 'float32', 7);
+    // The loss sum(Q * w): its gradient with respect to Q is w.
+    const layers = denseLayers(variables);
+    const outputs = denseStack(layers, x);
+    const ours = denseStackGrads(layers, outputs, w);
     const theirs = tf.variableGrads(() => (model.apply(x) as tf.Tensor).mul(w).sum() as tf.Scalar, variables);
-    expect(ours.value.dataSync()[0]).toBeCloseTo(theirs.value.dataSync()[0] as number, 4);
-    for (const name of Object.keys(theirs.grads)) {
-      const a = ours.grads[name]?.dataSync() as Float32Array;
-      const b = theirs.grads[name]?.dataSync() as Float32Array;
+    expect((outputs.at(-1) as tf.Tensor).mul(w).sum().dataSync()[0]).toBeCloseTo(theirs.value.dataSync()[0] as number, 4);
+    variables.forEach((v, k) => {
+      const a = ours[k]?.dataSync() as Float32Array;
+      const b = theirs.grads[v.name]?.dataSync() as Float32Array;
       expect(a.length).toBe(b.length);
       for (let i = 0; i < a.length; i++) expect(Math.abs((a[i] as number) - (b[i] as number))).toBeLessThan(1e-5);
-    }
-    tf.dispose([x, w, ours.value, theirs.value, ...Object.values(ours.grads), ...Object.values(theirs.grads)]);
+    });
+    tf.dispose([x, w, theirs.value, ...outputs, ...ours, ...Object.values(theirs.grads)]);
     model.dispose();
   });
 
@@ -321,8 +325,13 @@ describe('DqnAgent', () => {
     expect(await agent.learn(0)).toMatchObject({ gradientSteps: 42, epsilon: 0.1 });
     for (let i = 0; i < 20; i++) agent.record(randomBatch(rng, SPEC));
     expect(await agent.learn(0)).toMatchObject({ learningRate: 1e-4 });
-    // Adam itself steps with the scheduled rate.
-    expect((agent as unknown as { optimizer: { learningRate: number } }).optimizer.learningRate).toBe(1e-4);
+    // Adam itself steps with the scheduled rate: no weight moves by more than about lr (1e-3 at the start), some by more than a tenth of it.
+    const before = agent.actingState().weights;
+    agent.record(randomBatch(rng, SPEC));
+    expect(await agent.learn(0)).toMatchObject({ gradientSteps: 84 });
+    const moved = agent.actingState().weights.flatMap((w, i) => Array.from(w, (v, j) => Math.abs(v - (before[i]?.[j] as number))));
+    expect(Math.max(...moved)).toBeLessThan(2e-4);
+    expect(Math.max(...moved)).toBeGreaterThan(1e-5);
     agent.dispose();
   });
 

@@ -26,12 +26,13 @@ import { SeededRng } from '../../src/core/rng.ts';
 import type { ActDetails, Learner, LearnerSpec, LearnStats, SaveOptions, TransitionBatch, WithActDetails } from '../agent.ts';
 import { LEARNER_DIR, POLICY_DIR, readHeader, restoreAgent, writeAgentFolder } from '../checkpoint.ts';
 import { checkLearnerSpec, scheduleSteps } from '../spec.ts';
-import type { NamedTensor } from '../tf/adam.ts';
+import { Adam, clipScale } from '../tf/adam.ts';
 import { initBackend } from '../tf/backend.ts';
+import { denseStack, denseStackGrads } from '../tf/dense.ts';
 import { maskedSoftmax } from '../tf/tensors.ts';
 import * as checkpoint from './checkpoint.ts';
 import { resolveDqnConfig, type DqnConfig } from './config.ts';
-import { buildQNetwork, qForward, qForwardTrain, weightsOf } from './network.ts';
+import { buildQNetwork, denseLayers, qForward, weightsOf } from './network.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 
 /** Added to the Q values of illegal next actions in the target (finite, so 0 * it stays 0). */
@@ -43,7 +44,9 @@ export class DqnAgent implements Learner, WithActDetails {
   readonly config: DqnConfig;
   private online: tf.LayersModel;
   private target: tf.LayersModel;
-  private optimizer: tf.AdamOptimizer;
+  /** Adam and the gradient-norm clip run in JS on float32 copies of the online weights (`params`), as PPO's do: tfjs's AdamOptimizer ran about 150 small kernels a step. */
+  private adam: Adam;
+  private params: Float32Array[];
   private readonly buffer: ReplayBuffer;
   private readonly rng: SeededRng;
   /** Env transitions recorded: drives epsilon and the training schedule. */
@@ -58,7 +61,11 @@ export class DqnAgent implements Learner, WithActDetails {
   // Scratch arrays for one minibatch, reused every step.
   private readonly bObs: Float32Array;
   private readonly bNextObs: Float32Array;
-  private readonly bActions: Float32Array;
+  private readonly bAction: Int32Array;
+  /** dLoss/dQ for the minibatch (B x A). */
+  private readonly bGradQ: Float32Array;
+  /** The spec's symmetries as typed arrays (none unless augmentSymmetries). */
+  private readonly symmetries: Array<{ observation: Int32Array; action: Int32Array }>;
   private readonly bRewards: Float32Array;
   private readonly bNotDone: Float32Array;
   private readonly bPenalty: Float32Array;
@@ -69,7 +76,8 @@ export class DqnAgent implements Learner, WithActDetails {
     this.online = buildQNetwork(spec, config, config.seed);
     this.target = buildQNetwork(spec, config, config.seed);
     this.target.setWeights(this.online.getWeights());
-    this.optimizer = tf.train.adam(config.learningRate);
+    this.params = paramsOf(this.online);
+    this.adam = newAdam(this.params, config);
     this.buffer = new ReplayBuffer(config.bufferSize, spec.observationSize, spec.actionCount);
     this.rng = new SeededRng(`dqn-${config.seed}`);
     this.explorationSteps = scheduleSteps(config.explorationSteps, config.explorationFraction, spec, 'explorationFraction');
@@ -77,7 +85,9 @@ export class DqnAgent implements Learner, WithActDetails {
     const B = config.batchSize;
     this.bObs = new Float32Array(B * spec.observationSize);
     this.bNextObs = new Float32Array(B * spec.observationSize);
-    this.bActions = new Float32Array(B * spec.actionCount);
+    this.bAction = new Int32Array(B);
+    this.bGradQ = new Float32Array(B * spec.actionCount);
+    this.symmetries = config.augmentSymmetries ? (spec.symmetries ?? []).map((s) => ({ observation: Int32Array.from(s.observation), action: Int32Array.from(s.action) })) : [];
     this.bRewards = new Float32Array(B);
     this.bNotDone = new Float32Array(B);
     this.bPenalty = new Float32Array(B * spec.actionCount);
@@ -194,6 +204,7 @@ export class DqnAgent implements Learner, WithActDetails {
     const shapes = this.online.getWeights().map((w) => w.shape);
     if (state.weights.length !== shapes.length) throw new InvalidOptionError(`Expected ${shapes.length} weight arrays, got ${state.weights.length}`);
     tf.tidy(() => this.online.setWeights(state.weights.map((w, i) => tf.tensor(w, shapes[i]))));
+    this.params = paramsOf(this.online);
     this.transitions = state.transitions;
   }
 
@@ -264,14 +275,71 @@ export class DqnAgent implements Learner, WithActDetails {
     return { loss: loss / steps, qMean: qMean / steps, epsilon: this.epsilon, learningRate: this.learningRate, gradientSteps: this.gradientSteps, bufferSize: this.buffer.size };
   }
 
-  /** One Adam step on a uniformly sampled minibatch; then, every targetUpdateInterval steps, target <- online. */
+  /**
+   * One Adam step on a uniformly sampled minibatch; then, every
+   * targetUpdateInterval steps, target <- online. The backend runs the three
+   * forward passes and the hand-written backward pass of the online network
+   * (`denseStackGrads`); the TD targets, the loss and its gradient with
+   * respect to Q (B x A numbers), the gradient clip and Adam run here in JS.
+   */
   private trainStep(): { loss: number; qMean: number } {
     const { batchSize: B, gamma, doubleDqn, maxGradNorm } = this.config;
     const O = this.spec.observationSize;
     const A = this.spec.actionCount;
+    this.sample(B, O, A);
+    const variables = weightsOf(this.online);
+    const layers = denseLayers(variables);
+    let grads: Float32Array[] = [];
+    let loss = 0;
+    let qSum = 0;
+    tf.tidy(() => {
+      const nextObs = tf.tensor2d(this.bNextObs, [B, O]);
+      const nextQTarget = qForward(weightsOf(this.target), nextObs).dataSync() as Float32Array;
+      const nextQOnline = doubleDqn ? (qForward(variables, nextObs).dataSync() as Float32Array) : undefined;
+      const outputs = denseStack(layers, tf.tensor2d(this.bObs, [B, O]));
+      const q = (outputs.at(-1) as tf.Tensor2D).dataSync() as Float32Array;
+      const dq = this.bGradQ.fill(0);
+      for (let b = 0; b < B; b++) {
+        // TD target, no gradient: y = r + gamma * (1 - done) * Q_target(s', a*), a* over the legal actions of s'.
+        const row = b * A;
+        let nextValue: number;
+        if (nextQOnline) {
+          let best = 0;
+          for (let k = 1; k < A; k++) if (nextQOnline[row + k]! + this.bPenalty[row + k]! > nextQOnline[row + best]! + this.bPenalty[row + best]!) best = k;
+          nextValue = nextQTarget[row + best]!;
+        } else {
+          nextValue = -Infinity;
+          for (let k = 0; k < A; k++) nextValue = Math.max(nextValue, nextQTarget[row + k]! + this.bPenalty[row + k]!);
+        }
+        const y = this.bRewards[b]! + gamma * this.bNotDone[b]! * nextValue;
+        const action = this.bAction[b]!;
+        const qa = q[row + action]!;
+        const error = qa - y;
+        qSum += qa;
+        if (this.config.loss === 'huber') {
+          const abs = Math.abs(error);
+          loss += abs <= 1 ? 0.5 * error * error : abs - 0.5;
+          dq[row + action] = Math.max(-1, Math.min(1, error)) / B;
+        } else {
+          loss += error * error;
+          dq[row + action] = (2 * error) / B;
+        }
+      }
+      const tensors = denseStackGrads(layers, outputs, tf.tensor2d(dq, [B, A]));
+      grads = tensors.map((t) => t.dataSync() as Float32Array);
+    });
+    // Clip the global gradient norm, step Adam on the JS copies, write the weights back.
+    this.adam.apply(this.params, grads, Number.isFinite(maxGradNorm) ? clipScale(grads, maxGradNorm) : 1, this.learningRate);
+    tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(this.params[i] as Float32Array, v.shape))));
+    this.gradientSteps++;
+    if (this.gradientSteps % this.config.targetUpdateInterval === 0) this.target.setWeights(this.online.getWeights());
+    return { loss: loss / B, qMean: qSum / B };
+  }
+
+  /** Fills the minibatch arrays with B transitions drawn uniformly from the buffer, each in a random symmetry of the game when augmenting. */
+  private sample(B: number, O: number, A: number): void {
     const buf = this.buffer;
-    const symmetries = this.config.augmentSymmetries ? (this.spec.symmetries ?? []) : [];
-    this.bActions.fill(0);
+    const symmetries = this.symmetries;
     for (let b = 0; b < B; b++) {
       const i = this.rng.int(0, buf.size - 1);
       this.bRewards[b] = buf.rewards[i] as number;
@@ -279,61 +347,21 @@ export class DqnAgent implements Learner, WithActDetails {
       if (symmetries.length === 0) {
         this.bObs.set(buf.obs.subarray(i * O, (i + 1) * O), b * O);
         this.bNextObs.set(buf.nextObs.subarray(i * O, (i + 1) * O), b * O);
-        this.bActions[b * A + (buf.actions[i] as number)] = 1;
+        this.bAction[b] = buf.actions[i] as number;
         for (let k = 0; k < A; k++) this.bPenalty[b * A + k] = buf.nextMasks[i * A + k] ? 0 : ILLEGAL;
         continue;
       }
-      const { observation: from, action: to } = symmetries[this.rng.int(0, symmetries.length - 1)] as { observation: number[]; action: number[] };
+      const { observation: from, action: to } = symmetries[this.rng.int(0, symmetries.length - 1)] as { observation: Int32Array; action: Int32Array };
+      const src = i * O;
+      const dst = b * O;
       for (let j = 0; j < O; j++) {
-        this.bObs[b * O + j] = buf.obs[i * O + (from[j] as number)] as number;
-        this.bNextObs[b * O + j] = buf.nextObs[i * O + (from[j] as number)] as number;
+        const at = src + from[j]!;
+        this.bObs[dst + j] = buf.obs[at]!;
+        this.bNextObs[dst + j] = buf.nextObs[at]!;
       }
-      this.bActions[b * A + (to[buf.actions[i] as number] as number)] = 1;
-      for (let k = 0; k < A; k++) this.bPenalty[b * A + (to[k] as number)] = buf.nextMasks[i * A + k] ? 0 : ILLEGAL;
+      this.bAction[b] = to[buf.actions[i]!]!;
+      for (let k = 0; k < A; k++) this.bPenalty[b * A + to[k]!] = buf.nextMasks[i * A + k] ? 0 : ILLEGAL;
     }
-    const variables = weightsOf(this.online);
-    const targetWeights = weightsOf(this.target);
-    // tfjs's Adam reads its step size on every update.
-    (this.optimizer as unknown as { learningRate: number }).learningRate = this.learningRate;
-    const result = tf.tidy(() => {
-      const obs = tf.tensor2d(this.bObs, [B, O]);
-      const nextObs = tf.tensor2d(this.bNextObs, [B, O]);
-      const actionOneHot = tf.tensor2d(this.bActions, [B, A]);
-      const penalty = tf.tensor2d(this.bPenalty, [B, A]);
-      // TD target, no gradient: y = r + gamma * (1 - done) * Q_target(s', a*), a* over legal actions of s'.
-      const nextQTarget = qForward(targetWeights, nextObs);
-      let nextValue: tf.Tensor1D;
-      if (doubleDqn) {
-        const nextQOnline = qForward(variables, nextObs).add(penalty);
-        nextValue = nextQTarget.mul(tf.oneHot(nextQOnline.argMax(1) as tf.Tensor1D, A)).sum(1);
-      } else {
-        nextValue = nextQTarget.add(penalty).max(1);
-      }
-      const y = tf.tensor1d(this.bRewards).add(nextValue.mul(tf.tensor1d(this.bNotDone)).mul(gamma));
-      // Q(s, a) by a one-hot mask and a sum: tf.gather cannot be trained through on WASM.
-      let qMean: tf.Scalar | undefined;
-      const { value: loss, grads } = tf.variableGrads(() => {
-        const qa = qForwardTrain(variables, obs).mul(actionOneHot).sum(1);
-        qMean = tf.keep(qa.mean() as tf.Scalar);
-        return this.config.loss === 'huber' ? huber(qa.sub(y)) : qa.sub(y).square().mean().asScalar();
-      }, variables);
-      const names = Object.keys(grads);
-      let clipped: NamedTensor[] = names.map((name) => ({ name, tensor: grads[name] as tf.Tensor }));
-      if (Number.isFinite(maxGradNorm)) {
-        const norm = tf.addN(clipped.map((g) => g.tensor.square().sum())).sqrt();
-        const scale = tf.minimum(1, tf.div(maxGradNorm, norm.add(1e-6)));
-        clipped = clipped.map((g) => ({ name: g.name, tensor: g.tensor.mul(scale) }));
-      }
-      this.optimizer.applyGradients(clipped);
-      const out = tf.stack([loss, qMean as tf.Scalar]);
-      (qMean as tf.Scalar).dispose(); // kept tensors outlive every tidy
-      return out;
-    });
-    const [loss, qMean] = result.dataSync();
-    result.dispose();
-    this.gradientSteps++;
-    if (this.gradientSteps % this.config.targetUpdateInterval === 0) this.target.setWeights(this.online.getWeights());
-    return { loss: loss as number, qMean: qMean as number };
   }
 
   // -------------------------------------------------------------------------
@@ -355,7 +383,7 @@ export class DqnAgent implements Learner, WithActDetails {
       options.learnerState === false
         ? undefined
         : (learnerDir) =>
-            checkpoint.saveLearner(learnerDir, this.target, this.optimizer, this.buffer, {
+            checkpoint.saveLearner(learnerDir, this.target, this.adam, weightsOf(this.online), this.buffer, {
               transitions: this.transitions,
               trainTicks: this.trainTicks,
               gradientSteps: this.gradientSteps,
@@ -376,19 +404,28 @@ export class DqnAgent implements Learner, WithActDetails {
       );
     }
     const online = await checkpoint.loadPolicy(path.join(dir, POLICY_DIR));
+    const params = paramsOf(online);
     if (!header.learnerState) {
       this.online.dispose();
       this.online = online;
+      this.params = params;
       this.target.setWeights(online.getWeights());
       return;
     }
-    const learner = await checkpoint.loadLearner(path.join(dir, LEARNER_DIR), this.buffer, this.config.learningRate);
+    const adam = newAdam(params, this.config);
+    let learner: Awaited<ReturnType<typeof checkpoint.loadLearner>>;
+    try {
+      learner = await checkpoint.loadLearner(path.join(dir, LEARNER_DIR), this.buffer, adam);
+    } catch (error) {
+      online.dispose();
+      throw error;
+    }
     this.online.dispose();
     this.target.dispose();
-    this.optimizer.dispose();
     this.online = online;
+    this.params = params;
     this.target = learner.target;
-    this.optimizer = learner.optimizer;
+    this.adam = adam;
     this.transitions = learner.counters.transitions;
     this.trainTicks = learner.counters.trainTicks;
     this.gradientSteps = learner.counters.gradientSteps;
@@ -400,7 +437,6 @@ export class DqnAgent implements Learner, WithActDetails {
     this.disposed = true;
     this.online.dispose();
     this.target.dispose();
-    this.optimizer.dispose();
   }
 
   private assertAlive(): void {
@@ -411,6 +447,20 @@ export class DqnAgent implements Learner, WithActDetails {
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
+
+/** Float32 copies of a network's weights, in `weightsOf` order. */
+function paramsOf(model: tf.LayersModel): Float32Array[] {
+  return weightsOf(model).map((v) => Float32Array.from(v.dataSync() as Float32Array));
+}
+
+/** Adam as tfjs's AdamOptimizer was configured before (its epsilon is the backend's, 1e-7 in float32). */
+function newAdam(params: Float32Array[], config: DqnConfig): Adam {
+  return new Adam(
+    params.map((p) => p.length),
+    config.learningRate,
+    tf.backend().epsilon(),
+  );
+}
 
 /** argmax of q over actions with mask 1 (illegal ones count as -Infinity); first wins ties; 0 when none is legal. */
 function maskedArgmax(q: Float32Array, mask: Uint8Array): number {
@@ -424,12 +474,4 @@ function maskedArgmax(q: Float32Array, mask: Uint8Array): number {
     }
   }
   return best < 0 ? 0 : best;
-}
-
-/** Mean Huber loss (delta 1) of TD errors, from basic ops that all have WASM gradients. */
-function huber(error: tf.Tensor): tf.Scalar {
-  const abs = error.abs();
-  const quadratic = tf.minimum(abs, 1);
-  const linear = abs.sub(quadratic);
-  return quadratic.square().mul(0.5).add(linear).mean().asScalar();
 }

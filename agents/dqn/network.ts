@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LearnerSpec } from '../agent.ts';
-import { denseTrain } from '../tf/dense.ts';
+import { dense, type DenseLayer } from '../tf/dense.ts';
 import type { DqnConfig } from './config.ts';
 
 /**
  * observation -> hidden ReLU layers -> one linear Q value per action. The
  * LayersModel holds the weights and is what checkpoints save; the math runs
- * on its variables directly (see `qForward` and `qForwardTrain`).
+ * on its variables directly (`qForward`, and `denseStack` with its
+ * hand-written gradients for training).
  */
 export function buildQNetwork(spec: LearnerSpec, config: DqnConfig, seed: number): tf.LayersModel {
   const model = tf.sequential();
@@ -39,17 +40,16 @@ export function qForward(weights: tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
   let h = x;
   for (let i = 0; i < weights.length; i += 2) {
     const last = i + 2 >= weights.length;
-    h = tf.fused.matMul({ a: h, b: weights[i] as tf.Tensor2D, bias: weights[i + 1], activation: last ? 'linear' : 'relu' }) as tf.Tensor2D;
+    h = dense(h, weights[i] as tf.Tensor2D, weights[i + 1] as tf.Tensor, last ? 'linear' : 'relu');
   }
   return h;
 }
 
-/** `qForward` built from `denseTrain` layers (fast gradients on WASM), for the gradient step. */
-export function qForwardTrain(weights: tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
-  let h = x;
+/** The network's layers for `denseStack` and `denseStackGrads` (hand-written backward pass). */
+export function denseLayers(weights: tf.Tensor[]): DenseLayer[] {
+  const layers: DenseLayer[] = [];
   for (let i = 0; i < weights.length; i += 2) {
-    const last = i + 2 >= weights.length;
-    h = denseTrain(h, weights[i] as tf.Tensor2D, weights[i + 1] as tf.Tensor1D, last, i > 0);
+    layers.push({ kernel: weights[i] as tf.Tensor2D, bias: weights[i + 1] as tf.Tensor, activation: i + 2 >= weights.length ? 'linear' : 'relu' });
   }
-  return h;
+  return layers;
 }

@@ -2,13 +2,14 @@
  * PPO's actor-critic MLP with ppo.py's layer_init (orthogonal weights, gain
  * sqrt(2) hidden, 0.01 policy head, 1 value head; zero biases). A layers
  * model holds the weights (and saves them); `forward` runs raw ops on its
- * variables, with the fast-gradient matMul of agents/tf/dense.ts.
+ * variables, with the dense layers of agents/tf/dense.ts (fast gradients and
+ * tanh on WASM).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SeededRng } from '../../src/core/rng.ts';
 import { InvalidOptionError } from '../../src/core/errors.ts';
 import type { LearnerSpec } from '../agent.ts';
-import { matMul } from '../tf/dense.ts';
+import { dense, denseTrain } from '../tf/dense.ts';
 import type { PpoConfig } from './config.ts';
 
 /** A seeded standard normal (Box-Muller). */
@@ -103,14 +104,15 @@ export function networkOf(model: tf.LayersModel, config: PpoConfig): Network {
   return { actor, critic: config.sharedTrunk ? actor : tower('critic'), policy: layer('policy'), value: layer('value'), activation: config.activation };
 }
 
-/** [logits (n x actionCount), values (n)] for a batch of observations. */
-export function forward(net: Network, x: tf.Tensor2D): [tf.Tensor2D, tf.Tensor1D] {
-  const dense = (h: tf.Tensor2D, d: DenseVars): tf.Tensor2D => tf.add(matMul(h, d.kernel), d.bias);
-  const activate = net.activation === 'tanh' ? tf.tanh : tf.relu;
-  const tower = (layers: DenseVars[]): tf.Tensor2D => layers.reduce((h, d) => activate(dense(h, d)), x);
+/** [logits (n x actionCount), values (n)] for a batch of observations; `train` for layers with the fast gradients (inside a gradient only). */
+export function forward(net: Network, x: tf.Tensor2D, train = false): [tf.Tensor2D, tf.Tensor1D] {
+  // The observations need no gradient: the first layer of each tower skips it.
+  const layer = (h: tf.Tensor2D, d: DenseVars, activation: 'tanh' | 'relu' | 'linear'): tf.Tensor2D =>
+    train ? denseTrain(h, d.kernel as tf.Tensor2D, d.bias as tf.Tensor1D, activation, h !== x) : dense(h, d.kernel as tf.Tensor2D, d.bias, activation);
+  const tower = (layers: DenseVars[]): tf.Tensor2D => layers.reduce((h, d) => layer(h, d, net.activation), x);
   const actorFeatures = tower(net.actor);
   const criticFeatures = net.critic === net.actor ? actorFeatures : tower(net.critic);
-  return [dense(actorFeatures, net.policy), tf.reshape(dense(criticFeatures, net.value), [-1])];
+  return [layer(actorFeatures, net.policy, 'linear'), tf.reshape(layer(criticFeatures, net.value, 'linear'), [-1])];
 }
 
 /** log pi(.|s) over legal actions: logits + (mask - 1) * 1e9, then log-softmax. */

@@ -13,7 +13,6 @@ import { initBackend } from '../tf/backend.ts';
 import { AsyncVectorEnv } from '../../src/vector/async-vector.ts';
 import type { LearnerSpec, LearnStats, TransitionBatch } from '../agent.ts';
 import { loadModel } from '../tf/io.ts';
-import { matMul } from '../tf/dense.ts';
 import { PPO_DEFAULTS, resolvePpoConfig, type PpoConfig } from './config.ts';
 import { computeGae, PpoAgent } from './ppo.ts';
 
@@ -259,29 +258,6 @@ describe('GAE', () => {
     expect(gap.advantages[1]).toBeCloseTo(-1 + gamma * V(13) - V(12), 5);
     expect(agent.rollout).toMatchObject({ stored: 6, perEnv: [3, 3], batchSize: 20 });
     expect(await agent.learn(6)).toBeNull();
-  });
-});
-
-describe('matMul with a transpose-free gradient', () => {
-  it('has the gradients of tf.matMul', () => {
-    const rng = new SeededRng('matmul');
-    const random = (rows: number, cols: number): tf.Tensor2D =>
-      tf.tensor2d(
-        Float32Array.from({ length: rows * cols }, () => rng.next() - 0.5),
-        [rows, cols],
-      );
-    const x = random(32, 27);
-    const w = random(27, 16);
-    const gradients = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D): number[] =>
-      tf.tidy(() => {
-        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.tanh(mm(a as tf.Tensor2D, b as tf.Tensor2D)))))([x, w]);
-        return [...(dx as tf.Tensor).dataSync(), ...(dw as tf.Tensor).dataSync()];
-      });
-    const ours = gradients(matMul);
-    const reference = gradients((a, b) => tf.matMul(a, b));
-    expect(ours).toHaveLength(32 * 27 + 27 * 16);
-    ours.forEach((g, i) => expect(g).toBeCloseTo(reference[i] as number, 5));
-    tf.dispose([x, w]);
   });
 });
 

@@ -30,8 +30,8 @@
  * Speed on the WASM backend, where every tfjs op costs tens of microseconds:
  * acting downloads logits and values from one forward pass and does the mask
  * arithmetic, softmax and sampling in JS; the network runs as raw ops on the
- * layers model's variables (the model holds them for saveModel) with a matMul
- * whose gradient avoids the slow transpose-flagged kernels; Adam and the
+ * layers model's variables (the model holds them for saveModel) with dense
+ * layers whose gradients avoid the slow kernels (agents/tf/dense.ts); Adam and the
  * gradient-norm clip run in JS on float32 copies of the weights, which also
  * makes Adam's state save and restore bit-exactly (tfjs's AdamOptimizer
  * recomputes its bias corrections with pow() on load: a restored run would
@@ -496,7 +496,7 @@ export class PpoAgent implements Learner, WithActDetails {
           const negAdvantages = tf.tensor1d(adv.map((a) => -a));
           let kept: tf.Tensor | undefined;
           const result = tf.variableGrads(() => {
-            const [logits, value] = forward(this.net, obs);
+            const [logits, value] = forward(this.net, obs, true);
             const logp = maskedLogProbs(logits, mask);
             const newLogProb = tf.sum(tf.mul(logp, oneHot), 1);
             const ratio = tf.exp(tf.sub(newLogProb, oldLogProb));

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { bytesOf, concatBytes } from './tensors.ts';
 
 /**
@@ -17,19 +16,20 @@ export class Adam {
     sizes: number[],
     private readonly learningRate: number,
     private readonly epsilon: number,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
   ) {
     this.m = sizes.map((n) => new Float32Array(n));
     this.v = sizes.map((n) => new Float32Array(n));
   }
 
-  /** p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps), on g * scale. */
-  apply(params: Float32Array[], grads: Float32Array[], scale: number): void {
+  /** p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps), on g * scale; `learningRate` overrides the constructor's for this step (schedules). */
+  apply(params: Float32Array[], grads: Float32Array[], scale: number, learningRate = this.learningRate): void {
     this.step++;
     const { beta1: b1, beta2: b2 } = this;
-    const stepSize = this.learningRate / (1 - b1 ** this.step);
+    const stepSize = learningRate / (1 - b1 ** this.step);
     const correction2 = Math.sqrt(1 - b2 ** this.step);
+    const epsilon = this.epsilon;
     params.forEach((p, i) => {
       const g = grads[i] as Float32Array;
       const m = this.m[i] as Float32Array;
@@ -38,7 +38,7 @@ export class Adam {
         const gj = (g[j] as number) * scale;
         m[j] = b1 * (m[j] as number) + (1 - b1) * gj;
         v[j] = b2 * (v[j] as number) + (1 - b2) * gj * gj;
-        p[j] = (p[j] as number) - (stepSize * (m[j] as number)) / (Math.sqrt(v[j] as number) / correction2 + this.epsilon);
+        p[j] = (p[j] as number) - (stepSize * (m[j] as number)) / (Math.sqrt(v[j] as number) / correction2 + epsilon);
       }
     });
   }
@@ -64,17 +64,16 @@ export class Adam {
 /** torch's clip_grad_norm_: the factor min(1, max / (norm + 1e-6)) for the global L2 norm. */
 export function clipScale(grads: Float32Array[], maxNorm: number): number {
   let sum = 0;
-  for (const g of grads) for (let j = 0; j < g.length; j++) sum += (g[j] as number) ** 2;
+  for (const g of grads) {
+    for (let j = 0; j < g.length; j++) {
+      const x = g[j] as number;
+      sum += x * x; // not x ** 2, which V8 runs several times slower here
+    }
+  }
   return Math.min(1, maxNorm / (Math.sqrt(sum) + 1e-6));
 }
 
-/** A tensor with a name, as optimizers take and give them (tfjs does not export the type). */
-export interface NamedTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
-
-/** The JSON half of a saved tfjs Adam; the moments go to a binary file. */
+/** The JSON half of a saved tfjs AdamOptimizer (DQN's optimizer.json); the moments go to a binary file. */
 export interface TfAdamState {
   iterations: number;
   accBeta1: number;
@@ -82,50 +81,34 @@ export interface TfAdamState {
   tensors: Array<{ name: string; shape: number[]; offset: number; length: number }>;
 }
 
-/** Adam keeps beta^t in private variables; restoring them exactly (not as pow(beta, t)) keeps resumed training bit-identical. */
-interface AdamInternals {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-}
-
-/** Saves a tfjs AdamOptimizer's whole state: iterations, beta powers, and the moments in its own (variable) order. */
-export async function saveTfAdam(optimizer: tf.AdamOptimizer): Promise<{ state: TfAdamState; bytes: Uint8Array }> {
-  const [iter, ...moments] = await optimizer.getWeights();
-  const iterations = (await (iter as NamedTensor).tensor.data())[0] as number;
-  (iter as NamedTensor).tensor.dispose(); // getWeights makes a fresh scalar for it
-  const adam = optimizer as unknown as AdamInternals;
+/**
+ * An `Adam`'s state in the layout tfjs's AdamOptimizer saved (iterations,
+ * beta powers, then every first moment and every second moment, named
+ * `<variable>/m` and `<variable>/v`), so that agent folders keep one format
+ * whichever optimizer wrote them.
+ */
+export function toTfAdamState(adam: Adam, weights: Array<{ name: string; shape: number[] }>): { state: TfAdamState; bytes: Uint8Array } {
   const tensors: TfAdamState['tensors'] = [];
-  const chunks: Float32Array[] = [];
   let offset = 0;
-  for (const { name, tensor } of moments) {
-    const values = (await tensor.data()) as Float32Array;
-    tensors.push({ name, shape: tensor.shape, offset, length: values.length });
-    chunks.push(values);
-    offset += values.length;
+  for (const [suffix, moments] of [
+    ['m', adam.m],
+    ['v', adam.v],
+  ] as const) {
+    moments.forEach((values, i) => {
+      const w = weights[i] as { name: string; shape: number[] };
+      tensors.push({ name: `${w.name}/${suffix}`, shape: w.shape, offset, length: values.length });
+      offset += values.length;
+    });
   }
-  const state: TfAdamState = {
-    iterations,
-    accBeta1: (await adam.accBeta1.data())[0] as number,
-    accBeta2: (await adam.accBeta2.data())[0] as number,
-    tensors,
-  };
-  return { state, bytes: concatBytes(chunks) };
+  // tfjs kept beta^(t+1) after step t.
+  const state: TfAdamState = { iterations: adam.step, accBeta1: adam.beta1 ** (adam.step + 1), accBeta2: adam.beta2 ** (adam.step + 1), tensors };
+  return { state, bytes: adam.toBytes() };
 }
 
-/** A new tfjs AdamOptimizer holding what `saveTfAdam` saved. */
-export async function restoreTfAdam(state: TfAdamState, bytes: Buffer, learningRate: number): Promise<tf.AdamOptimizer> {
-  const values = new Float32Array(bytesOf(bytes));
-  const optimizer = tf.train.adam(learningRate);
-  const weights: NamedTensor[] = [
-    { name: 'iter', tensor: tf.scalar(state.iterations, 'int32') },
-    ...state.tensors.map((t) => ({ name: t.name, tensor: tf.tensor(values.subarray(t.offset, t.offset + t.length), t.shape) })),
-  ];
-  await optimizer.setWeights(weights);
-  tf.dispose(weights.map((w) => w.tensor)); // setWeights made variables of its own
-  const adam = optimizer as unknown as AdamInternals;
-  tf.tidy(() => {
-    adam.accBeta1.assign(tf.scalar(state.accBeta1));
-    adam.accBeta2.assign(tf.scalar(state.accBeta2));
-  });
-  return optimizer;
+/** Restores into `adam` what `toTfAdamState` or tfjs's AdamOptimizer saved; throws RangeError when the sizes differ. */
+export function restoreFromTfAdamState(adam: Adam, state: TfAdamState, bytes: Buffer): void {
+  const sizes = [...adam.m, ...adam.v].map((a) => a.length);
+  const saved = state.tensors.map((t) => t.length);
+  if (JSON.stringify(saved) !== JSON.stringify(sizes)) throw new RangeError(`Adam's saved moments have sizes ${saved.join(', ')}, expected ${sizes.join(', ')}`);
+  adam.restore(bytes, state.iterations);
 }
