@@ -23,19 +23,25 @@ describe('dense layers for training on WASM', () => {
   });
 
   it('tanh as 2 sigmoid(2z) - 1 agrees with tf.tanh', () => {
-    const z = tf.mul(random(64, 32), 6) as tf.Tensor2D;
+    const z = tf.mul(random(256, 32), 6) as tf.Tensor2D;
     const ours = tanh(z).dataSync();
     const theirs = tf.tanh(z).dataSync();
     ours.forEach((v, i) => expect(Math.abs(v - (theirs[i] as number))).toBeLessThan(1e-6));
     z.dispose();
   });
 
-  for (const activation of ['relu', 'tanh', 'linear'] as const) {
-    it(`${activation}: the values and gradients of tfjs's autodiff (input gradient or not)`, () => {
-      const x = random(48, 27) as tf.Tensor2D;
+  // 160 x 16 outputs: tanh through sigmoids; 48 x 16: tfjs's tanh (small tensors).
+  for (const [activation, rows] of [
+    ['relu', 48],
+    ['tanh', 48],
+    ['tanh', 160],
+    ['linear', 48],
+  ] as const) {
+    it(`${activation}, ${rows} rows: the values and gradients of tfjs's autodiff (input gradient or not)`, () => {
+      const x = random(rows, 27) as tf.Tensor2D;
       const w = random(27, 16) as tf.Tensor2D;
       const b = random(16) as tf.Tensor1D;
-      const upstream = random(48, 16);
+      const upstream = random(rows, 16);
       const loss = (layer: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D) => (a: tf.Tensor, k: tf.Tensor, c: tf.Tensor) =>
         tf.sum(tf.mul(layer(a as tf.Tensor2D, k as tf.Tensor2D, c as tf.Tensor1D), upstream));
       const theirs = tf

