@@ -59,6 +59,8 @@ class Pending implements HandleContext {
   /** The queue of its timeout while it waits, and its neighbours there. */
   queue: TimeoutQueue | undefined;
   previous: Pending | undefined;
+  /** The blocked requests of its signal, while it waits. */
+  private watch: Set<Pending> | undefined;
   next: Pending | undefined;
   private done = false;
   private readonly timeoutMs: number;
@@ -79,7 +81,10 @@ class Pending implements HandleContext {
       this.queue = timeoutQueue(this.timeoutMs);
       this.queue.add(this);
     }
-    if (this.abortSignal) watchSignal(this.abortSignal).add(this);
+    if (this.abortSignal) {
+      this.watch = watchSignal(this.abortSignal);
+      this.watch.add(this);
+    }
   }
 
   /** The deadline passed: gives up on the request (its answer is then a `TimeoutError`). */
@@ -98,7 +103,7 @@ class Pending implements HandleContext {
     if (!this.cancel || this.done) return;
     this.done = true;
     this.queue?.remove(this);
-    if (this.abortSignal) watchedSignals.get(this.abortSignal)?.delete(this);
+    this.watch?.delete(this);
   }
 }
 
