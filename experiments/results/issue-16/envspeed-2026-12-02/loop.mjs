@@ -1,12 +1,14 @@
-// node --import tsx loop.mjs <checkout> [seconds] [envs]: one TicTacToe env vs the random bot (plain reset/step loop), or
-// an AsyncVectorEnv of <envs> stepped as the env bench does (batches of envs/2); 1 s warm-up; wall and CPU figures.
-const [dir, seconds = '5', envsArg = '1'] = process.argv.slice(2);
+// node --import tsx loop.mjs <checkout> [seconds] [envs] [dist]: one TicTacToe env vs the random bot (plain reset/step
+// loop), or an AsyncVectorEnv of <envs> stepped as the env bench does (batches of envs/2); 1 s warm-up; wall and CPU
+// figures. With `dist` (run without tsx) it loads the checkout's compiled dist/ instead of its sources.
+const [dir, seconds = '5', envsArg = '1', build = 'src'] = process.argv.slice(2);
 const envs = Number(envsArg);
-const { makeEnv } = await import(`${dir}/src/env/env.ts`);
-const { randomLegal } = await import(`${dir}/src/env/bots.ts`);
-const { SeededRng } = await import(`${dir}/src/core/rng.ts`);
-const { GameFramework } = await import(`${dir}/src/server/framework.ts`);
-const { AsyncVectorEnv } = await import(`${dir}/src/vector/async-vector.ts`);
+const from = (path) => import(build === 'dist' ? `${dir}/dist/${path}.js` : `${dir}/${path}.ts`);
+const { makeEnv } = await from('src/env/env');
+const { randomLegal } = await from('src/env/bots');
+const { SeededRng } = await from('src/core/rng');
+const { GameFramework } = await from('src/server/framework');
+const { AsyncVectorEnv } = await from('src/vector/async-vector');
 const server = new GameFramework({ seed: 1 });
 const rng = new SeededRng(1);
 async function measure(ms, body) {
