@@ -47,5 +47,10 @@ describe('bench', () => {
     expect(movesPerStep).toBeLessThan(2 + row!.episodes / row!.steps + 0.1);
     expect(row?.bareMovesPerSecond).toBeGreaterThan(5);
     expect(row?.envVsBare).toBeCloseTo(row!.movesPerSecond / row!.bareMovesPerSecond!, 1);
+    // By CPU time too (this process's: the server's child is in neither).
+    expect(row?.bareMovesPerCpuSecond).toBeGreaterThan(0);
+    expect(row?.envVsBareCpu).toBeCloseTo(row!.movesPerCpuSecond / row!.bareMovesPerCpuSecond!, 1);
+    // A bare move is a move, the read of it and a long poll or two (joins and restarts besides).
+    expect(row?.bareRequestsPerMove).toBeGreaterThan(2);
   });
 });

@@ -40,6 +40,14 @@ export interface EnvBenchRow {
   bareMovesPerSecond: number | null;
   /** movesPerSecond / bareMovesPerSecond: what the env layer keeps of the protocol's speed. */
   envVsBare: number | null;
+  /** Every seat's moves per second of this process's CPU time (over TCP the server's is not in it). */
+  movesPerCpuSecond: number;
+  /** The bare clients' moves per second of this process's CPU time (null for other games). */
+  bareMovesPerCpuSecond: number | null;
+  /** movesPerCpuSecond / bareMovesPerCpuSecond: the ratio by CPU time, steadier on a loaded machine. */
+  envVsBareCpu: number | null;
+  /** Requests the bare clients sent per move. */
+  bareRequestsPerMove: number | null;
 }
 
 /**
@@ -64,8 +72,11 @@ export async function runEnvBench(options: EnvBenchOptions): Promise<EnvBenchRow
       if (warmup > 0) await playEnvs(game, server, envs, warmup, options.seed);
       const run = await playEnvs(game, server, envs, options.seconds, options.seed);
       let bareMovesPerSecond: number | null = null;
+      let bareMovesPerCpuSecond: number | null = null;
+      let bareRequestsPerMove: number | null = null;
       if (game === 'TicTacToe') {
         const started = performance.now();
+        const cpuStart = process.cpuUsage();
         const tally = await playRandomTicTacToe({
           client: child ? { host: child.host, port: child.port } : { server: framework as GameFramework },
           sessions: envs,
@@ -75,8 +86,12 @@ export async function runEnvBench(options: EnvBenchOptions): Promise<EnvBenchRow
           prefix: `bare-${transport}-${envs}`,
         });
         bareMovesPerSecond = Math.round(tally.moves / ((performance.now() - started) / 1000));
+        const cpu = process.cpuUsage(cpuStart);
+        bareMovesPerCpuSecond = Math.round(tally.moves / ((cpu.user + cpu.system) / 1e6));
+        bareRequestsPerMove = round(tally.requests / Math.max(1, tally.moves), 2);
       }
       const movesPerSecond = Math.round(run.moves / run.seconds);
+      const movesPerCpuSecond = Math.round(run.moves / run.cpuSeconds);
       rows.push({
         game,
         transport,
@@ -85,11 +100,15 @@ export async function runEnvBench(options: EnvBenchOptions): Promise<EnvBenchRow
         steps: run.steps,
         episodes: run.episodes,
         stepsPerSecond: Math.round(run.steps / run.seconds),
-        cpuSeconds: round(run.cpuSeconds, 2),
+        cpuSeconds: round(run.cpuSeconds, 3),
         stepsPerCpuSecond: Math.round(run.steps / run.cpuSeconds),
         movesPerSecond,
         bareMovesPerSecond,
         envVsBare: bareMovesPerSecond ? round(movesPerSecond / bareMovesPerSecond, 2) : null,
+        movesPerCpuSecond,
+        bareMovesPerCpuSecond,
+        envVsBareCpu: bareMovesPerCpuSecond ? round(movesPerCpuSecond / bareMovesPerCpuSecond, 2) : null,
+        bareRequestsPerMove,
       });
     } finally {
       if (child) await child.stop();

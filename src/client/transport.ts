@@ -16,6 +16,11 @@ export interface Transport {
   /** Where requests go, for messages ("tcp://127.0.0.1:4711", "in-process"). */
   readonly description: string;
   request(request: Request, options: RequestOptions): Promise<Response>;
+  /**
+   * Optional fast path (in process): the response when the server answers at
+   * once without waiting, else undefined, with no effect (use `request`).
+   */
+  requestNow?(request: Request): Response | undefined;
 }
 
 /** What a request was doing, for timeout and abort messages. */

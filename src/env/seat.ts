@@ -43,7 +43,8 @@ export class Seat<Obs = unknown, Act = unknown> {
   /** Reads states until it is this seat's turn or the game is over; returns that state. */
   async waitTurn(signal?: AbortSignal): Promise<GameState> {
     for (;;) {
-      const state = await this.client.state({ signal });
+      // In process, a state with news is read without a promise; one that must wait goes through state().
+      const state = this.client.stateNow(signal) ?? (await this.client.state({ signal }));
       if (this.awaitingNewGame) {
         if (state.gameover) continue;
         this.awaitingNewGame = false;
@@ -65,7 +66,7 @@ export class Seat<Obs = unknown, Act = unknown> {
     if (!state) throw new ClientStateError('Seat.play before any state was read');
     const move: JsonObject = this.adapter.toMove(action, state, this.info);
     try {
-      await this.client.move(move, { signal });
+      if (!this.client.moveNow(move, signal)) await this.client.move(move, { signal });
     } catch (error) {
       if (error instanceof IllegalMoveError) this.adapter.refused?.(action, error);
       throw error;

@@ -18,4 +18,10 @@ export interface HandleContext {
  */
 export interface RequestHandler {
   handle(request: unknown, ctx?: HandleContext): Promise<Response | null>;
+  /**
+   * Optional fast path: the answer of a request that needs no waiting, given
+   * at once (same checks, effects and answer as `handle`), or undefined with
+   * no effect for one that would wait, which then goes through `handle`.
+   */
+  handleNow?(request: unknown): Response | undefined;
 }
