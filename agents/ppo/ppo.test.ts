@@ -296,7 +296,7 @@ describe('learning', () => {
     expect(last.entropy).toBeLessThan(Math.log(A));
   });
 
-  it('learns a one-step contextual bandit to > 90% greedy accuracy', async () => {
+  it('learns a one-step contextual bandit to > 90% greedy accuracy', { timeout: 30_000 }, async () => {
     const K = 4;
     const N = 8;
     const agent = await makeAgent({ observationSize: K, actionCount: K, numEnvs: N }, { hidden: [32, 32], rolloutSteps: 16, learningRate: 3e-3 });
